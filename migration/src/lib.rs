@@ -1,0 +1,26 @@
+//! Database migrations of ntm-api, one file per step, each with `up` and `down`.
+//!
+//! Every table carries `created_at` and `updated_at` (UTC, `timestamp with time zone` on
+//! PostgreSQL). Applied at start-up by `ntm-api serve` and by `ntm-api migrate`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod helpers;
+mod m20261123_000001_users;
+mod m20261123_000002_units;
+mod m20261123_000003_changes;
+mod m20261123_000004_criteria;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_users::Migration),
+            Box::new(m20261123_000002_units::Migration),
+            Box::new(m20261123_000003_changes::Migration),
+            Box::new(m20261123_000004_criteria::Migration),
+        ]
+    }
+}

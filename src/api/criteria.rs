@@ -1,0 +1,478 @@
+//! `/criteria-sets` and `/criteria-versions`: the criteria and their legal revisions.
+use actix_web::http::header;
+use actix_web::{delete, get, post, put, web, HttpResponse};
+use chrono::NaiveDate;
+use sea_orm::{
+    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use entity::criteria_set;
+
+use crate::auth::{Caller, MaybeCaller, Permission};
+use crate::domain::criteria::{diff, CriteriaLevel, TreeDiff};
+use crate::error::{ApiError, Result};
+use crate::extract::{etag, IfMatch, Page, Pagination, ValidJson, ValidQuery, Validate};
+use crate::services::criteria::{
+    self as service, CriteriaSetView, NewCriteriaSet, RevisionInput, VersionFilter, VersionInput,
+    VersionStatus, VersionSummary, VersionView,
+};
+use crate::startup::AppState;
+
+impl Validate for NewCriteriaSet {}
+impl Validate for VersionInput {}
+impl Validate for RevisionInput {}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SetQuery {
+    pub level: Option<CriteriaLevel>,
+    /// `national` or a province code.
+    pub scope: Option<String>,
+}
+
+/// A set with its versions (drafts only for those who may edit them).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CriteriaSetDetail {
+    #[serde(flatten)]
+    pub set: CriteriaSetView,
+    pub versions: Vec<VersionSummary>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VersionQuery {
+    /// Criteria set id.
+    pub set: Option<i32>,
+    pub status: Option<VersionStatus>,
+    /// Only versions in force on this day (published or since superseded): which version
+    /// applied to a unit on a date.
+    pub effective_on: Option<NaiveDate>,
+    pub level: Option<CriteriaLevel>,
+    /// `national` or a province code.
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DiffQuery {
+    /// The version to compare against.
+    pub base: i32,
+}
+
+/// `GET /criteria-versions/{id}/diff`: what changed from `base` to `target`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionDiff {
+    pub base: i32,
+    pub target: i32,
+    #[serde(flatten)]
+    pub diff: TreeDiff,
+}
+
+fn with_etag(
+    mut response: actix_web::HttpResponseBuilder,
+    version: &entity::criteria_version::Model,
+    body: VersionView,
+) -> HttpResponse {
+    response
+        .insert_header((header::ETAG, etag(version.id, version.row_version)))
+        .json(body)
+}
+
+/// Criteria sets.
+#[utoipa::path(
+    tag = "criteria",
+    params(SetQuery, Pagination),
+    responses(
+        (status = 200, body = Page<CriteriaSetView>),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 422, response = crate::openapi::responses::Unprocessable),
+    ),
+    security((), ("bearer" = []))
+)]
+#[get("/criteria-sets")]
+pub async fn list_sets(
+    state: web::Data<AppState>,
+    _caller: MaybeCaller,
+    query: ValidQuery<SetQuery>,
+    pagination: ValidQuery<Pagination>,
+) -> Result<web::Json<Page<CriteriaSetView>>> {
+    let (page, per_page) = pagination.0.resolve()?;
+    let mut select = criteria_set::Entity::find();
+    if let Some(level) = query.0.level {
+        select = select.filter(criteria_set::Column::Level.eq(level.as_str()));
+    }
+    if let Some(scope) = query.0.scope {
+        select = select.filter(criteria_set::Column::Scope.eq(scope));
+    }
+    let paginator = select
+        .order_by_asc(criteria_set::Column::Id)
+        .paginate(&state.db, per_page);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page - 1).await?;
+    Ok(web::Json(Page {
+        items: items.iter().map(CriteriaSetView::from).collect(),
+        page,
+        per_page,
+        total,
+    }))
+}
+
+/// Create a criteria set (national: admins; provincial: that province's officers).
+#[utoipa::path(
+    tag = "criteria",
+    request_body = NewCriteriaSet,
+    responses(
+        (status = 201, body = CriteriaSetView),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+        (status = 409, response = crate::openapi::responses::Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/criteria-sets")]
+pub async fn create_set(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ValidJson<NewCriteriaSet>,
+) -> Result<HttpResponse> {
+    let input = body.0;
+    let scope = if input.scope == service::NATIONAL {
+        Default::default()
+    } else {
+        crate::auth::Scope::province(input.scope.clone())
+    };
+    caller.ensure(Permission::ManageCriteria, &scope)?;
+    service::validate_new_set(&state.db, &input).await?;
+    let txn = state.db.begin().await?;
+    let model = service::create_set(&txn, &input).await?;
+    txn.commit().await?;
+    tracing::info!(set = %model.code, by = %caller.username, "criteria set created");
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/criteria-sets/{}", model.id),
+        ))
+        .json(CriteriaSetView::from(&model)))
+}
+
+/// One criteria set with its versions.
+#[utoipa::path(
+    tag = "criteria",
+    params(("id" = i32, Path)),
+    responses(
+        (status = 200, body = CriteriaSetDetail),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 404, response = crate::openapi::responses::NotFound),
+    ),
+    security((), ("bearer" = []))
+)]
+#[get("/criteria-sets/{id}")]
+pub async fn get_set(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<i32>,
+) -> Result<web::Json<CriteriaSetDetail>> {
+    let set = service::get_set(&state.db, *id).await?;
+    let filter = VersionFilter {
+        set: Some(set.id),
+        ..Default::default()
+    };
+    let (versions, _) =
+        service::list_versions(&state.db, caller.0.as_ref(), &filter, 1, 500).await?;
+    Ok(web::Json(CriteriaSetDetail {
+        set: CriteriaSetView::from(&set),
+        versions,
+    }))
+}
+
+/// Criteria versions (without their trees). `effective_on` with `level` and `scope`
+/// answers which version applied on a date.
+#[utoipa::path(
+    tag = "criteria",
+    params(VersionQuery, Pagination),
+    responses(
+        (status = 200, body = Page<VersionSummary>),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 422, response = crate::openapi::responses::Unprocessable),
+    ),
+    security((), ("bearer" = []))
+)]
+#[get("/criteria-versions")]
+pub async fn list_versions(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    query: ValidQuery<VersionQuery>,
+    pagination: ValidQuery<Pagination>,
+) -> Result<web::Json<Page<VersionSummary>>> {
+    let (page, per_page) = pagination.0.resolve()?;
+    let q = query.0;
+    let filter = VersionFilter {
+        set: q.set,
+        status: q.status,
+        effective_on: q.effective_on,
+        level: q.level,
+        scope: q.scope,
+    };
+    let (items, total) =
+        service::list_versions(&state.db, caller.0.as_ref(), &filter, page, per_page).await?;
+    Ok(web::Json(Page {
+        items,
+        page,
+        per_page,
+        total,
+    }))
+}
+
+/// Create a draft version with its whole tree.
+#[utoipa::path(
+    tag = "criteria",
+    request_body = VersionInput,
+    responses(
+        (status = 201, body = VersionView, headers(("ETag" = String), ("Location" = String))),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+        (status = 409, response = crate::openapi::responses::Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/criteria-versions")]
+pub async fn create_version(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ValidJson<VersionInput>,
+) -> Result<HttpResponse> {
+    let input = body.0;
+    if let Some(set) = criteria_set::Entity::find_by_id(input.set_id)
+        .one(&state.db)
+        .await?
+    {
+        caller.ensure(Permission::ManageCriteria, &service::set_scope(&set))?;
+    }
+    let txn = state.db.begin().await?;
+    let set = service::validate_version(&txn, &input, None).await?;
+    caller.ensure(Permission::ManageCriteria, &service::set_scope(&set))?;
+    let model = service::insert_version(&txn, &set, &input, VersionStatus::Draft).await?;
+    txn.commit().await?;
+    tracing::info!(version = model.id, set = %set.code, by = %caller.username, "criteria draft created");
+    let mut response = HttpResponse::Created();
+    response.insert_header((
+        header::LOCATION,
+        format!("/api/v1/criteria-versions/{}", model.id),
+    ));
+    Ok(with_etag(response, &model, service::view(&set, &model)?))
+}
+
+/// A version with its whole tree: criteria, indicators, thresholds.
+#[utoipa::path(
+    tag = "criteria",
+    params(("id" = i32, Path)),
+    responses(
+        (status = 200, body = VersionView, headers(("ETag" = String))),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 404, response = crate::openapi::responses::NotFound),
+    ),
+    security((), ("bearer" = []))
+)]
+#[get("/criteria-versions/{id}")]
+pub async fn get_version(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<i32>,
+) -> Result<HttpResponse> {
+    let (set, version) = service::get_visible(&state.db, caller.0.as_ref(), *id).await?;
+    Ok(with_etag(
+        HttpResponse::Ok(),
+        &version,
+        service::view(&set, &version)?,
+    ))
+}
+
+async fn load_for_write(
+    state: &AppState,
+    caller: &Caller,
+    id: i32,
+) -> Result<(entity::criteria_set::Model, entity::criteria_version::Model)> {
+    let (set, version) = service::get_visible(&state.db, Some(caller), id).await?;
+    caller.ensure(Permission::ManageCriteria, &service::set_scope(&set))?;
+    Ok((set, version))
+}
+
+/// Replace a draft's whole tree and metadata (409 once published).
+#[utoipa::path(
+    tag = "criteria",
+    params(("id" = i32, Path), ("If-Match" = Option<String>, Header, description = "The ETag read; 412 when stale")),
+    request_body = VersionInput,
+    responses(
+        (status = 200, body = VersionView),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+        (status = 404, response = crate::openapi::responses::NotFound),
+        (status = 409, response = crate::openapi::responses::Conflict),
+        (status = 412, response = crate::openapi::responses::PreconditionFailed),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/criteria-versions/{id}")]
+pub async fn replace_version(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i32>,
+    if_match: IfMatch,
+    body: ValidJson<VersionInput>,
+) -> Result<HttpResponse> {
+    let (set, current) = load_for_write(&state, &caller, *id).await?;
+    if_match.check(&etag(current.id, current.row_version))?;
+    let input = body.0;
+    let txn = state.db.begin().await?;
+    service::validate_version(&txn, &input, Some(current.id)).await?;
+    let model = service::replace_version(&txn, &set, &current, &input).await?;
+    txn.commit().await?;
+    Ok(with_etag(
+        HttpResponse::Ok(),
+        &model,
+        service::view(&set, &model)?,
+    ))
+}
+
+/// Delete a draft (409 once published).
+#[utoipa::path(
+    tag = "criteria",
+    params(("id" = i32, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+        (status = 404, response = crate::openapi::responses::NotFound),
+        (status = 409, response = crate::openapi::responses::Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/criteria-versions/{id}")]
+pub async fn delete_version(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i32>,
+) -> Result<HttpResponse> {
+    let (_, current) = load_for_write(&state, &caller, *id).await?;
+    let txn = state.db.begin().await?;
+    service::delete_version(&txn, &current).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Publish a draft: it becomes immutable; the version it revises becomes superseded from
+/// this one's `effective_from`.
+#[utoipa::path(
+    tag = "criteria",
+    params(("id" = i32, Path)),
+    responses(
+        (status = 200, body = VersionView),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+        (status = 404, response = crate::openapi::responses::NotFound),
+        (status = 409, response = crate::openapi::responses::Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/criteria-versions/{id}/publish")]
+pub async fn publish(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i32>,
+) -> Result<HttpResponse> {
+    let (set, current) = load_for_write(&state, &caller, *id).await?;
+    let txn = state.db.begin().await?;
+    let model = service::publish(&txn, &set, &current).await?;
+    txn.commit().await?;
+    tracing::info!(version = model.id, set = %set.code, by = %caller.username, "criteria version published");
+    Ok(with_etag(
+        HttpResponse::Ok(),
+        &model,
+        service::view(&set, &model)?,
+    ))
+}
+
+/// Start a revision: a new draft copying this version's tree, to amend and publish.
+#[utoipa::path(
+    tag = "criteria",
+    params(("id" = i32, Path)),
+    request_body = RevisionInput,
+    responses(
+        (status = 201, body = VersionView),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+        (status = 404, response = crate::openapi::responses::NotFound),
+        (status = 409, response = crate::openapi::responses::Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/criteria-versions/{id}/revisions")]
+pub async fn revise(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i32>,
+    body: ValidJson<RevisionInput>,
+) -> Result<HttpResponse> {
+    let (set, source) = load_for_write(&state, &caller, *id).await?;
+    let txn = state.db.begin().await?;
+    let model = service::revise(&txn, &set, &source, &body.0).await?;
+    txn.commit().await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((
+        header::LOCATION,
+        format!("/api/v1/criteria-versions/{}", model.id),
+    ));
+    Ok(with_etag(response, &model, service::view(&set, &model)?))
+}
+
+/// What changed from `base` to this version: criteria and indicators added, removed and
+/// changed, field by field.
+#[utoipa::path(
+    tag = "criteria",
+    params(("id" = i32, Path), DiffQuery),
+    responses(
+        (status = 200, body = VersionDiff),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 404, response = crate::openapi::responses::NotFound),
+        (status = 422, response = crate::openapi::responses::Unprocessable),
+    ),
+    security((), ("bearer" = []))
+)]
+#[get("/criteria-versions/{id}/diff")]
+pub async fn diff_versions(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<i32>,
+    query: ValidQuery<DiffQuery>,
+) -> Result<web::Json<VersionDiff>> {
+    let (_, target) = service::get_visible(&state.db, caller.0.as_ref(), *id).await?;
+    let (_, base) = service::get_visible(&state.db, caller.0.as_ref(), query.0.base)
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(d) => ApiError::invalid("base", d),
+            other => other,
+        })?;
+    let d = diff(&service::tree_of(&base)?, &service::tree_of(&target)?);
+    Ok(web::Json(VersionDiff {
+        base: base.id,
+        target: target.id,
+        diff: d,
+    }))
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_sets)
+        .service(create_set)
+        .service(get_set)
+        .service(list_versions)
+        .service(create_version)
+        .service(get_version)
+        .service(replace_version)
+        .service(delete_version)
+        .service(publish)
+        .service(revise)
+        .service(diff_versions);
+}

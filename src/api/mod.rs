@@ -1,0 +1,28 @@
+//! HTTP handlers, one module per resource, each with `configure`.
+pub mod auth;
+pub mod criteria;
+pub mod health;
+pub mod units;
+pub mod users;
+
+use actix_web::HttpRequest;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
+
+/// Routes under `/api/v1`.
+pub fn configure(cfg: &mut ServiceConfig) {
+    auth::configure(cfg);
+    users::configure(cfg);
+    units::configure(cfg);
+    criteria::configure(cfg);
+}
+
+/// Any path the service does not know.
+pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "no such path: {} {}; see /swagger-ui/ for what this API offers",
+        req.method(),
+        req.path()
+    )))
+}

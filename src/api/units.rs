@@ -1,0 +1,494 @@
+//! `/provinces`, `/districts`, `/communes`, `/communes/{code}/villages`, `/villages`.
+//!
+//! The four levels share one set of operations ([`list`], [`get`], [`create`], [`patch`],
+//! [`delete`]); the macros below only declare each level's routes and OpenAPI
+//! description around them.
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::{Caller, MaybeCaller, Permission, Scope};
+use crate::domain::units::Level;
+use crate::error::Result;
+use crate::extract::{etag, IfMatch, Page, Pagination, ValidJson, ValidQuery, Validate};
+use crate::services::units::{self, UnitFilter, UnitInput, UnitPatch, UnitView};
+use crate::startup::AppState;
+use sea_orm::TransactionTrait;
+
+impl Validate for UnitInput {}
+impl Validate for UnitPatch {}
+
+/// `?on=DATE`: the version valid on that day.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OnQuery {
+    /// Answer the version valid on this day (YYYY-MM-DD) instead of today's.
+    pub on: Option<NaiveDate>,
+}
+
+/// Filters of `GET /provinces`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProvinceQuery {
+    /// Search in names, ignoring diacritics and case ("ha tinh" finds "Hà Tĩnh").
+    pub q: Option<String>,
+    /// Only units valid on this day; without it every version is listed.
+    pub on: Option<NaiveDate>,
+}
+
+/// Filters of `GET /districts`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DistrictQuery {
+    /// Province code.
+    pub province: Option<String>,
+    /// Search in names, ignoring diacritics and case.
+    pub q: Option<String>,
+    /// Only units valid on this day.
+    pub on: Option<NaiveDate>,
+}
+
+/// Filters of `GET /communes`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CommuneQuery {
+    /// Province code.
+    pub province: Option<String>,
+    /// District code (pre-reform communes).
+    pub district: Option<String>,
+    /// Search in names, ignoring diacritics and case ("cam quan" finds "Cẩm Quan").
+    pub q: Option<String>,
+    /// Only units valid on this day (`2024-12-31`: the 10,051 pre-reform communes).
+    pub on: Option<NaiveDate>,
+}
+
+/// Filters of `GET /communes/{code}/villages`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VillageQuery {
+    /// Search in names, ignoring diacritics and case.
+    pub q: Option<String>,
+    /// Only units valid on this day.
+    pub on: Option<NaiveDate>,
+}
+
+impl From<ProvinceQuery> for UnitFilter {
+    fn from(q: ProvinceQuery) -> Self {
+        UnitFilter {
+            q: q.q,
+            on: q.on,
+            ..Default::default()
+        }
+    }
+}
+impl From<DistrictQuery> for UnitFilter {
+    fn from(q: DistrictQuery) -> Self {
+        UnitFilter {
+            province: q.province,
+            q: q.q,
+            on: q.on,
+            ..Default::default()
+        }
+    }
+}
+impl From<CommuneQuery> for UnitFilter {
+    fn from(q: CommuneQuery) -> Self {
+        UnitFilter {
+            province: q.province,
+            district: q.district,
+            q: q.q,
+            on: q.on,
+            ..Default::default()
+        }
+    }
+}
+
+fn permission(level: Level) -> Permission {
+    match level {
+        Level::Province => Permission::ManageProvinces,
+        _ => Permission::ManageUnits,
+    }
+}
+
+fn with_etag(
+    mut response: actix_web::HttpResponseBuilder,
+    m: &entity::unit::Model,
+) -> HttpResponse {
+    response
+        .insert_header((header::ETAG, etag(m.id, m.row_version)))
+        .json(UnitView::from(m))
+}
+
+pub async fn list(
+    state: &AppState,
+    level: Level,
+    filter: UnitFilter,
+    pagination: Pagination,
+) -> Result<web::Json<Page<UnitView>>> {
+    let (page, per_page) = pagination.resolve()?;
+    let (items, total) = units::list(&state.db, level, &filter, page, per_page).await?;
+    Ok(web::Json(Page {
+        items: items.iter().map(UnitView::from).collect(),
+        page,
+        per_page,
+        total,
+    }))
+}
+
+pub async fn get(
+    state: &AppState,
+    level: Level,
+    code: &str,
+    on: Option<NaiveDate>,
+) -> Result<HttpResponse> {
+    let unit = units::get_on(&state.db, level, code, on).await?;
+    Ok(with_etag(HttpResponse::Ok(), &unit))
+}
+
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    level: Level,
+    input: UnitInput,
+    commune: Option<&str>,
+) -> Result<HttpResponse> {
+    let txn = state.db.begin().await?;
+    if level == Level::Village {
+        // The commune must exist before scope and fields are judged.
+        let parent = units::get_on(&txn, Level::Commune, commune.unwrap_or_default(), None).await?;
+        caller.ensure(permission(level), &units::scope_of(&parent))?;
+    } else if level == Level::Province {
+        caller.ensure(permission(level), &Scope::default())?;
+    } else if let Some(p) = &input.province_code {
+        caller.ensure(permission(level), &Scope::province(p.clone()))?;
+    } else {
+        caller.ensure(permission(level), &Scope::default())?;
+    }
+    let unit = units::validate_new(&txn, level, input, commune).await?;
+    caller.ensure(permission(level), &unit.scope())?;
+    let model = units::insert(&txn, &unit).await?;
+    txn.commit().await?;
+    tracing::info!(level = level.as_str(), code = %model.code, by = %caller.username, "unit created");
+    let location = match level {
+        Level::Province => format!("/api/v1/provinces/{}", model.code),
+        Level::District => format!("/api/v1/districts/{}", model.code),
+        Level::Commune => format!("/api/v1/communes/{}", model.code),
+        Level::Village => format!("/api/v1/villages/{}", model.code),
+    };
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, location));
+    Ok(with_etag(response, &model))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn patch(
+    state: &AppState,
+    caller: &Caller,
+    level: Level,
+    code: &str,
+    on: Option<NaiveDate>,
+    if_match: IfMatch,
+    patch: UnitPatch,
+) -> Result<HttpResponse> {
+    let txn = state.db.begin().await?;
+    let current = units::get_on(&txn, level, code, on).await?;
+    caller.ensure(permission(level), &units::scope_of(&current))?;
+    if_match.check(&etag(current.id, current.row_version))?;
+    let model = units::update(&txn, &current, patch, if_match.expected_version()).await?;
+    txn.commit().await?;
+    tracing::info!(level = level.as_str(), code, by = %caller.username, "unit updated");
+    Ok(with_etag(HttpResponse::Ok(), &model))
+}
+
+pub async fn delete(
+    state: &AppState,
+    caller: &Caller,
+    level: Level,
+    code: &str,
+    on: Option<NaiveDate>,
+    if_match: IfMatch,
+) -> Result<HttpResponse> {
+    let txn = state.db.begin().await?;
+    let current = units::get_on(&txn, level, code, on).await?;
+    caller.ensure(permission(level), &units::scope_of(&current))?;
+    if_match.check(&etag(current.id, current.row_version))?;
+    units::delete(&txn, &current, if_match.expected_version()).await?;
+    txn.commit().await?;
+    tracing::info!(level = level.as_str(), code, by = %caller.username, "unit deleted");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Declares `GET` / `PATCH` / `DELETE` on one unit of a level.
+macro_rules! unit_item_routes {
+    ($level:expr, $path:literal, $noun:literal, $get:ident, $patch:ident, $delete:ident) => {
+        #[doc = concat!("One ", $noun, ": the version valid today (or the last one of a retired code), or the one valid on `on`.")]
+        #[utoipa::path(
+            tag = "units",
+            params(("code" = String, Path, description = "Official code"), OnQuery),
+            responses(
+                (status = 200, body = UnitView, headers(("ETag" = String, description = "Send as If-Match to edit"))),
+                (status = 401, response = crate::openapi::responses::Unauthorized),
+                (status = 404, response = crate::openapi::responses::NotFound),
+                (status = 422, response = crate::openapi::responses::Unprocessable),
+            ),
+            security((), ("bearer" = []))
+        )]
+        #[get($path)]
+        pub async fn $get(
+            state: web::Data<AppState>,
+            _caller: MaybeCaller,
+            code: web::Path<String>,
+            query: ValidQuery<OnQuery>,
+        ) -> Result<HttpResponse> {
+            get(&state, $level, &code, query.0.on).await
+        }
+
+        #[doc = concat!("Edit a ", $noun, " (admin; province officers inside their province). Only the fields sent change.")]
+        #[utoipa::path(
+            tag = "units",
+            params(
+                ("code" = String, Path, description = "Official code"),
+                ("If-Match" = Option<String>, Header, description = "The ETag read; 412 when stale"),
+                OnQuery
+            ),
+            request_body = UnitPatch,
+            responses(
+                (status = 200, body = UnitView),
+                (status = 401, response = crate::openapi::responses::Unauthorized),
+                (status = 403, response = crate::openapi::responses::Forbidden),
+                (status = 404, response = crate::openapi::responses::NotFound),
+                (status = 409, response = crate::openapi::responses::Conflict),
+                (status = 412, response = crate::openapi::responses::PreconditionFailed),
+            ),
+            security(("bearer" = []))
+        )]
+        #[patch($path)]
+        pub async fn $patch(
+            state: web::Data<AppState>,
+            caller: Caller,
+            code: web::Path<String>,
+            query: ValidQuery<OnQuery>,
+            if_match: IfMatch,
+            body: ValidJson<UnitPatch>,
+        ) -> Result<HttpResponse> {
+            patch(&state, &caller, $level, &code, query.0.on, if_match, body.0).await
+        }
+
+        #[doc = concat!("Delete a ", $noun, " version; 409 while anything refers to it.")]
+        #[utoipa::path(
+            tag = "units",
+            params(
+                ("code" = String, Path, description = "Official code"),
+                ("If-Match" = Option<String>, Header, description = "The ETag read; 412 when stale"),
+                OnQuery
+            ),
+            responses(
+                (status = 204, description = "Deleted"),
+                (status = 401, response = crate::openapi::responses::Unauthorized),
+                (status = 403, response = crate::openapi::responses::Forbidden),
+                (status = 404, response = crate::openapi::responses::NotFound),
+                (status = 409, response = crate::openapi::responses::Conflict),
+                (status = 412, response = crate::openapi::responses::PreconditionFailed),
+                (status = 422, response = crate::openapi::responses::Unprocessable),
+            ),
+            security(("bearer" = []))
+        )]
+        #[delete($path)]
+        pub async fn $delete(
+            state: web::Data<AppState>,
+            caller: Caller,
+            code: web::Path<String>,
+            query: ValidQuery<OnQuery>,
+            if_match: IfMatch,
+        ) -> Result<HttpResponse> {
+            delete(&state, &caller, $level, &code, query.0.on, if_match).await
+        }
+    };
+}
+
+/// Declares `GET` (list) and `POST` on a level's collection.
+macro_rules! unit_collection_routes {
+    ($level:expr, $path:literal, $noun:literal, $query:ty, $list:ident, $create:ident, $who:literal) => {
+        #[doc = concat!("List ", $noun, "s, every version unless `on` narrows them to one day.")]
+        #[utoipa::path(
+            tag = "units",
+            params($query, Pagination),
+            responses(
+                (status = 200, body = Page<UnitView>),
+                (status = 401, response = crate::openapi::responses::Unauthorized),
+                (status = 422, response = crate::openapi::responses::Unprocessable),
+            ),
+            security((), ("bearer" = []))
+        )]
+        #[get($path)]
+        pub async fn $list(
+            state: web::Data<AppState>,
+            _caller: MaybeCaller,
+            query: ValidQuery<$query>,
+            pagination: ValidQuery<Pagination>,
+        ) -> Result<web::Json<Page<UnitView>>> {
+            list(&state, $level, query.0.into(), pagination.0).await
+        }
+
+        #[doc = concat!("Create a ", $noun, " (", $who, ").")]
+        #[utoipa::path(
+            tag = "units",
+            request_body = UnitInput,
+            responses(
+                (status = 201, body = UnitView, headers(("Location" = String), ("ETag" = String))),
+                (status = 401, response = crate::openapi::responses::Unauthorized),
+                (status = 403, response = crate::openapi::responses::Forbidden),
+                (status = 409, response = crate::openapi::responses::Conflict),
+            ),
+            security(("bearer" = []))
+        )]
+        #[post($path)]
+        pub async fn $create(
+            state: web::Data<AppState>,
+            caller: Caller,
+            body: ValidJson<UnitInput>,
+        ) -> Result<HttpResponse> {
+            create(&state, &caller, $level, body.0, None).await
+        }
+    };
+}
+
+unit_collection_routes!(
+    Level::Province,
+    "/provinces",
+    "province",
+    ProvinceQuery,
+    list_provinces,
+    create_province,
+    "admin"
+);
+unit_item_routes!(
+    Level::Province,
+    "/provinces/{code}",
+    "province",
+    get_province,
+    patch_province,
+    delete_province
+);
+unit_collection_routes!(
+    Level::District,
+    "/districts",
+    "district",
+    DistrictQuery,
+    list_districts,
+    create_district,
+    "admin; province officers inside their province"
+);
+unit_item_routes!(
+    Level::District,
+    "/districts/{code}",
+    "district",
+    get_district,
+    patch_district,
+    delete_district
+);
+unit_collection_routes!(
+    Level::Commune,
+    "/communes",
+    "commune",
+    CommuneQuery,
+    list_communes,
+    create_commune,
+    "admin; province officers inside their province"
+);
+unit_item_routes!(
+    Level::Commune,
+    "/communes/{code}",
+    "commune",
+    get_commune,
+    patch_commune,
+    delete_commune
+);
+unit_item_routes!(
+    Level::Village,
+    "/villages/{code}",
+    "village",
+    get_village,
+    patch_village,
+    delete_village
+);
+
+/// Villages (thôn, khu dân cư) of a commune.
+#[utoipa::path(
+    tag = "units",
+    params(("code" = String, Path, description = "Commune code"), VillageQuery, Pagination),
+    responses(
+        (status = 200, body = Page<UnitView>),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 404, response = crate::openapi::responses::NotFound),
+        (status = 422, response = crate::openapi::responses::Unprocessable),
+    ),
+    security((), ("bearer" = []))
+)]
+#[get("/communes/{code}/villages")]
+pub async fn list_villages(
+    state: web::Data<AppState>,
+    _caller: MaybeCaller,
+    code: web::Path<String>,
+    query: ValidQuery<VillageQuery>,
+    pagination: ValidQuery<Pagination>,
+) -> Result<web::Json<Page<UnitView>>> {
+    units::get_on(&state.db, Level::Commune, &code, None).await?;
+    let filter = UnitFilter {
+        commune: Some(code.into_inner()),
+        q: query.0.q,
+        on: query.0.on,
+        ..Default::default()
+    };
+    list(&state, Level::Village, filter, pagination.0).await
+}
+
+/// Create a village of a commune (admin; province officers inside their province).
+#[utoipa::path(
+    tag = "units",
+    params(("code" = String, Path, description = "Commune code")),
+    request_body = UnitInput,
+    responses(
+        (status = 201, body = UnitView, headers(("Location" = String), ("ETag" = String))),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+        (status = 404, response = crate::openapi::responses::NotFound),
+        (status = 409, response = crate::openapi::responses::Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/communes/{code}/villages")]
+pub async fn create_village(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+    body: ValidJson<UnitInput>,
+) -> Result<HttpResponse> {
+    create(&state, &caller, Level::Village, body.0, Some(&code)).await
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_provinces)
+        .service(create_province)
+        .service(get_province)
+        .service(patch_province)
+        .service(delete_province)
+        .service(list_districts)
+        .service(create_district)
+        .service(get_district)
+        .service(patch_district)
+        .service(delete_district)
+        .service(list_communes)
+        .service(create_commune)
+        .service(list_villages)
+        .service(create_village)
+        .service(get_commune)
+        .service(patch_commune)
+        .service(delete_commune)
+        .service(get_village)
+        .service(patch_village)
+        .service(delete_village);
+}

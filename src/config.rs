@@ -1,0 +1,184 @@
+//! Command line and configuration, read from flags or the environment (and `.env` in
+//! development, via the shell). Secrets are never logged: [`Config`]'s `Debug` hides them.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ntm-api",
+    version,
+    about = "API of the National Target Programme on New Rural Development (nông thôn mới)"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default command).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load data from a file.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Print the OpenAPI document (the one committed at openapi/openapi.json).
+    Openapi,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Load or update administrative units from a CSV file (the format of data/units-*.csv):
+    /// upsert by level, code and valid_from; bad rows are reported by line and skipped.
+    Units {
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from NTM_NEW_USER_PASSWORD or generated.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// admin, province, district, commune, sponsor or viewer.
+        #[arg(long)]
+        role: String,
+        /// Unit code (province, district, commune) or agency id (sponsor).
+        #[arg(long)]
+        scope: Option<String>,
+        #[arg(long, env = "NTM_NEW_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+/// Which reference data to load on an empty database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReferenceData {
+    /// Everything shipped in data/.
+    All,
+    /// Only the units of these provinces (codes), with all national criteria: for tests.
+    Provinces(Vec<String>),
+    /// Nothing.
+    None,
+}
+
+#[derive(Clone, Args)]
+pub struct Config {
+    /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://user@host/db`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://ntm.db?mode=rwc",
+        global = true
+    )]
+    pub database_url: String,
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "NTM_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: String,
+    /// Secret that signs access tokens. Without it a random one is made at start, and
+    /// tokens do not survive a restart.
+    #[arg(long, env = "NTM_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+    /// Password of the first admin, used only on an empty database. Without it one is
+    /// generated and printed once.
+    #[arg(
+        long,
+        env = "NTM_ADMIN_PASSWORD",
+        hide_env_values = true,
+        global = true
+    )]
+    pub admin_password: Option<String>,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "NTM_WORKERS", global = true)]
+    pub workers: Option<usize>,
+    /// Maximum database connections in the pool.
+    #[arg(
+        long,
+        env = "NTM_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub db_max_connections: u32,
+    /// Log format: `pretty` (default on a terminal) or `json`.
+    #[arg(long, env = "NTM_LOG_FORMAT", global = true)]
+    pub log_format: Option<String>,
+    /// Comma-separated origins allowed to call the API from a browser (CORS); `*` for any.
+    #[arg(long, env = "NTM_CORS_ORIGINS", global = true)]
+    pub cors_origins: Option<String>,
+    #[arg(skip = ReferenceData::All)]
+    pub reference_data: ReferenceData,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
+            .field(
+                "admin_password",
+                &self.admin_password.as_ref().map(|_| "<set>"),
+            )
+            .field("workers", &self.workers)
+            .field("db_max_connections", &self.db_max_connections)
+            .field("reference_data", &self.reference_data)
+            .finish()
+    }
+}
+
+/// A database URL with its password hidden, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Config {
+    /// Defaults for embedding (tests, benchmarks): SQLite file, random port, no secrets.
+    pub fn for_database(database_url: impl Into<String>) -> Self {
+        Config {
+            database_url: database_url.into(),
+            bind: "127.0.0.1:0".into(),
+            jwt_secret: None,
+            admin_password: None,
+            workers: None,
+            db_max_connections: 16,
+            log_format: None,
+            cors_origins: None,
+            reference_data: ReferenceData::All,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact_url("postgres://ntm:secret@db:5432/ntm"),
+            "postgres://ntm:***@db:5432/ntm"
+        );
+        assert_eq!(super::redact_url("sqlite://ntm.db"), "sqlite://ntm.db");
+    }
+}

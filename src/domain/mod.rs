@@ -1,0 +1,4 @@
+//! Business rules, apart from HTTP, unit-tested without a server.
+pub mod criteria;
+pub mod text;
+pub mod units;

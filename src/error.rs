@@ -1,0 +1,264 @@
+//! One error type for the whole service, rendered as RFC 9457 `application/problem+json`.
+//!
+//! Handlers return [`Result<T>`]; whatever goes wrong becomes an [`ApiError`] whose
+//! response names a problem `type`, a human `title` and `detail`, and for validation the
+//! offending fields. Unexpected errors are logged with their cause chain and answered as an
+//! opaque 500: a client never sees SQL or a stack trace.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+/// A field that failed validation, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Path of the field in the request, e.g. `criteria[3].indicators[0].code` or `page`.
+    pub field: String,
+    /// Why the value was refused.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// RFC 9457 problem details, the body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/validation",
+    "title": "The request has invalid fields",
+    "status": 422,
+    "detail": "1 field is invalid",
+    "errors": [{"field": "per_page", "message": "must be between 1 and 500"}]
+}))]
+pub struct Problem {
+    /// A URI reference naming the kind of problem, stable for clients to branch on.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Present on validation problems (422 and some 409).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("authentication required: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("conflict: {detail}")]
+    Conflict {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("validation failed: {0:?}")]
+    Validation(Vec<FieldError>),
+    #[error("unprocessable: {0}")]
+    Unprocessable(String),
+    #[error("too many requests: {detail}")]
+    TooManyRequests { detail: String, retry_after: u64 },
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn not_found(what: impl std::fmt::Display) -> Self {
+        Self::NotFound(format!("{what} was not found"))
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::Conflict {
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn conflict_on(field: &str, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        Self::Conflict {
+            errors: vec![FieldError::new(field, detail.clone())],
+            detail,
+        }
+    }
+
+    /// A single invalid field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::BadRequest(_) => ("bad-request", "The request could not be read"),
+            Self::Unauthorized(_) => ("unauthorized", "Authentication is required"),
+            Self::Forbidden(_) => ("forbidden", "This is outside your role or scope"),
+            Self::NotFound(_) => ("not-found", "Not found"),
+            Self::Conflict { .. } => ("conflict", "The request conflicts with current data"),
+            Self::PreconditionFailed(_) => (
+                "precondition-failed",
+                "The resource changed since you read it",
+            ),
+            Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
+            Self::UnsupportedMediaType(_) => {
+                ("unsupported-media-type", "The request body must be JSON")
+            }
+            Self::Validation(_) => ("validation", "The request has invalid fields"),
+            Self::Unprocessable(_) => ("unprocessable", "The request cannot be carried out"),
+            Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            Self::Unavailable(_) => (
+                "unavailable",
+                "The service cannot reach its database right now",
+            ),
+            Self::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        let (detail, errors) = match self {
+            Self::BadRequest(d)
+            | Self::Unauthorized(d)
+            | Self::Forbidden(d)
+            | Self::NotFound(d)
+            | Self::PreconditionFailed(d)
+            | Self::PayloadTooLarge(d)
+            | Self::UnsupportedMediaType(d)
+            | Self::Unprocessable(d)
+            | Self::Unavailable(d) => (d.clone(), Vec::new()),
+            Self::TooManyRequests { detail, .. } => (detail.clone(), Vec::new()),
+            Self::Conflict { detail, errors } => (detail.clone(), errors.clone()),
+            Self::Validation(errors) => {
+                let n = errors.len();
+                let detail = match errors.first() {
+                    Some(e) if n == 1 => format!("{}: {}", e.field, e.message),
+                    _ => format!("{n} fields are invalid"),
+                };
+                (detail, errors.clone())
+            }
+            Self::Internal(_) => (
+                "An unexpected error occurred; it has been logged with this request's id."
+                    .to_string(),
+                Vec::new(),
+            ),
+        };
+        Problem {
+            problem_type: format!("/problems/{slug}"),
+            title: title.to_string(),
+            status: self.status_code().as_u16(),
+            detail,
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(e) => tracing::error!(error = ?e, "request failed"),
+            Self::Unavailable(d) => tracing::warn!(detail = %d, "database unavailable"),
+            other => tracing::debug!(error = %other, "request refused"),
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        if let Self::Unauthorized(_) = self {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let Self::TooManyRequests { retry_after, .. } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(err: DbErr) -> Self {
+        if is_connection_error(&err) {
+            return Self::Unavailable(
+                "the database did not answer; try again in a moment".to_string(),
+            );
+        }
+        match err {
+            DbErr::RecordNotFound(what) => Self::NotFound(what),
+            other => Self::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+fn is_connection_error(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            e.as_database_error().is_none()
+                && matches!(
+                    e.as_ref(),
+                    sea_orm::sqlx::Error::Io(_)
+                        | sea_orm::sqlx::Error::PoolTimedOut
+                        | sea_orm::sqlx::Error::PoolClosed
+                        | sea_orm::sqlx::Error::Tls(_)
+                )
+        }
+        _ => false,
+    }
+}
+
+/// Maps constraint violations of a database write to a client error naming the field,
+/// in one place (see CONVENTIONS 6).
+pub trait DbResultExt<T> {
+    /// A unique-constraint violation becomes a 409 on `field`.
+    fn on_unique(self, field: &str, message: &str) -> Result<T>;
+}
+
+impl<T> DbResultExt<T> for std::result::Result<T, DbErr> {
+    fn on_unique(self, field: &str, message: &str) -> Result<T> {
+        self.map_err(|err| match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::conflict_on(field, message),
+            _ => ApiError::from(err),
+        })
+    }
+}
+
+impl<T> DbResultExt<T> for Result<T> {
+    fn on_unique(self, _field: &str, _message: &str) -> Result<T> {
+        self
+    }
+}

@@ -1,0 +1,21 @@
+//! ntm-api: the service behind the National Target Programme on New Rural Development
+//! (Chương trình mục tiêu quốc gia xây dựng nông thôn mới).
+//!
+//! Layout: [`startup`] builds the app, [`api`] holds the HTTP handlers (one module per
+//! resource), [`services`] the database operations, [`domain`] the business rules apart
+//! from HTTP and database, [`auth`] tokens and the role/scope check, [`error`] the one
+//! error type.
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod import;
+pub mod openapi;
+pub mod patch;
+pub mod reference;
+pub mod reference_criteria;
+pub mod services;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,69 @@
+use clap::Parser;
+use migration::MigratorTrait;
+
+use ntm_api::config::{Cli, Command, ImportCommand, UserCommand};
+use ntm_api::startup::{self, Application};
+use ntm_api::{auth, import, services, telemetry};
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = cli.config;
+    telemetry::init(config.log_format.as_deref());
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            tracing::info!(config = ?config, "starting ntm-api");
+            let app = Application::build(config).await?;
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let db = startup::connect(&config).await?;
+            migration::Migrator::up(&db, None).await?;
+            println!("migrations applied");
+        }
+        Command::Openapi => {
+            println!("{}", startup::openapi_document().to_pretty_json()?);
+        }
+        Command::Import(ImportCommand::Units { file }) => {
+            let db = startup::connect(&config).await?;
+            startup::prepare_database(&db, &config).await?;
+            let summary = import::import_units(&db, &file, true).await?;
+            for (line, message) in &summary.errors {
+                eprintln!("line {line}: {message}");
+            }
+            println!("{}: {summary}", file.display());
+            if !summary.errors.is_empty() {
+                std::process::exit(2);
+            }
+        }
+        Command::User(UserCommand::Create {
+            username,
+            role,
+            scope,
+            password,
+        }) => {
+            let db = startup::connect(&config).await?;
+            startup::prepare_database(&db, &config).await?;
+            let role = auth::Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "unknown role {role}: admin, province, district, commune, sponsor or viewer"
+                )
+            })?;
+            services::users::resolve_user_scope(&db, role, scope.as_deref())
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+            let (password, generated) = match password {
+                Some(p) => (p, false),
+                None => (auth::password::generate(), true),
+            };
+            services::users::create_user(&db, &username, &password, role, scope.as_deref())
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+            println!("user {username} created ({})", role.as_str());
+            if generated {
+                println!("password: {password}");
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! The base of the OpenAPI document; paths and schemas are collected from the handlers by
+//! utoipa-actix-web (see `startup::openapi_document`).
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{FieldError, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ntm-api",
+        description = "API of the National Target Programme on New Rural Development \
+(Chương trình MTQG xây dựng nông thôn mới): administrative units, criteria, assessments, \
+recognitions, sponsorships, reports and sync.\n\n\
+Authenticate with `POST /api/v1/auth/token`, then press **Authorize** and paste the \
+`access_token`. Errors are RFC 9457 `application/problem+json`. Lists take `page` and \
+`per_page` (default 50, at most 500). `q` parameters ignore diacritics.",
+        license(name = "MIT"),
+    ),
+    modifiers(&BearerAuth),
+    components(
+        schemas(Problem, FieldError),
+        responses(
+            responses::BadRequest,
+            responses::Unauthorized,
+            responses::Forbidden,
+            responses::NotFound,
+            responses::Conflict,
+            responses::PreconditionFailed,
+            responses::Unprocessable,
+            responses::PayloadTooLarge,
+            responses::UnsupportedMediaType,
+            responses::Unavailable,
+            responses::InternalError,
+        )
+    ),
+    tags(
+        (name = "health", description = "Liveness and readiness"),
+        (name = "auth", description = "Tokens: access (15 minutes) and refresh (30 days, rotated)"),
+        (name = "users", description = "Users and their roles"),
+        (name = "units", description = "Administrative units (provinces, districts, communes, villages), versioned across the 2025-07-01 reform"),
+        (name = "criteria", description = "Criteria sets (bộ tiêu chí) and their versions: legal basis, criteria, indicators, thresholds by region, commune group and year"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token from POST /api/v1/auth/token"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Reusable problem responses, referenced by the handlers' `#[utoipa::path]`.
+#[allow(dead_code)] // the types exist to describe responses
+pub mod responses {
+    use utoipa::ToResponse;
+
+    use crate::error::Problem;
+
+    /// The request could not be read: malformed JSON or an unreadable header.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct BadRequest(Problem);
+
+    /// No token, or an invalid, expired or revoked one.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct Unauthorized(Problem);
+
+    /// The caller's role or scope does not allow this.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct Forbidden(Problem);
+
+    /// The resource does not exist.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct NotFound(Problem);
+
+    /// The request conflicts with current data (duplicate key, still referenced, wrong state).
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct Conflict(Problem);
+
+    /// `If-Match` names an ETag that is no longer current.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct PreconditionFailed(Problem);
+
+    /// Invalid fields, listed in `errors` with their paths.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct Unprocessable(Problem);
+
+    /// The request body is larger than the limit.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct PayloadTooLarge(Problem);
+
+    /// The request body is not JSON.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct UnsupportedMediaType(Problem);
+
+    /// The database cannot be reached; retry later.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct Unavailable(Problem);
+
+    /// An unexpected error; it is logged with the request id (`x-request-id`).
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct InternalError(Problem);
+}
+
+/// Adds what every operation can answer: 500 and 503 everywhere, 413 and 415 where a body
+/// is read, and 400 where a body or query is parsed. Keeps the handlers' annotations to
+/// what is particular to each.
+pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{Ref, RefOr};
+    let reference = |name: &str| RefOr::Ref(Ref::from_response_name(name));
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if path == "/health" {
+            continue;
+        }
+        let operations = [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ];
+        for op in operations.into_iter().flatten() {
+            let responses = &mut op.responses.responses;
+            let has_body = op.request_body.is_some();
+            let mut add = |status: &str, name: &str| {
+                responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| reference(name));
+            };
+            add("500", "InternalError");
+            add("503", "Unavailable");
+            if has_body {
+                add("400", "BadRequest");
+                add("413", "PayloadTooLarge");
+                add("415", "UnsupportedMediaType");
+                add("422", "Unprocessable");
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Building the application: database, migrations, reference data, first admin, HTTP
+//! server. `main` and every test call [`Application::build`], so tests run the real app.
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpMessage, HttpServer};
+use migration::MigratorTrait;
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::OpenApi as _;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::tokens::TokenKeys;
+use crate::config::{redact_url, Config};
+use crate::error::ApiError;
+use crate::{api, auth, openapi, reference};
+
+/// Shared state of every request.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub tokens: TokenKeys,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: DatabaseConnection,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = connect(&config).await?;
+        prepare_database(&db, &config).await?;
+        let secret = match &config.jwt_secret {
+            Some(s) if !s.is_empty() => s.as_bytes().to_vec(),
+            _ => {
+                tracing::warn!("NTM_JWT_SECRET is not set: tokens are signed with a random key and die with this process");
+                auth::tokens::random_secret()
+            }
+        };
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            tokens: TokenKeys::new(&secret),
+        });
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let doc = openapi_document();
+        let cors_origins = config.cors_origins.clone();
+        let mut server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .openapi(openapi::ApiDoc::openapi())
+                .app_data(state.clone())
+                .app_data(web::PathConfig::default().error_handler(|e, _| {
+                    ApiError::BadRequest(format!("the path is not valid: {e}")).into()
+                }))
+                .configure(routes)
+                .split_for_parts();
+            app.service(
+                SwaggerUi::new("/swagger-ui/{_:.*}")
+                    .url("/api-docs/openapi.json", doc.clone())
+                    .config(utoipa_swagger_ui::Config::default().persist_authorization(true)),
+            )
+            .service(web::redirect("/swagger-ui", "/swagger-ui/"))
+            .default_service(web::to(api::not_found))
+            .wrap(actix_web::middleware::Compress::default())
+            .wrap(cors(cors_origins.as_deref()))
+            .wrap_fn(|req, srv| {
+                use actix_web::dev::Service;
+                let request_id = req.extensions().get::<RequestId>().copied();
+                let fut = srv.call(req);
+                async move {
+                    let mut res = fut.await?;
+                    if let Some(id) = request_id {
+                        if let Ok(value) = id.to_string().parse() {
+                            res.headers_mut().insert(
+                                actix_web::http::header::HeaderName::from_static("x-request-id"),
+                                value,
+                            );
+                        }
+                    }
+                    Ok(res)
+                }
+            })
+            .wrap(TracingLogger::default())
+        })
+        .listen(listener)?
+        .shutdown_timeout(10);
+        if let Some(workers) = config.workers {
+            server = server.workers(workers);
+        }
+        tracing::info!(port, "listening");
+        Ok(Application {
+            port,
+            server: server.run(),
+            db,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests (graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn cors(origins: Option<&str>) -> actix_cors::Cors {
+    let base = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            actix_web::http::header::AUTHORIZATION,
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::IF_MATCH,
+            actix_web::http::header::ACCEPT,
+            actix_web::http::header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            actix_web::http::header::ETAG,
+            actix_web::http::header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600);
+    match origins.map(str::trim) {
+        None | Some("") => base,
+        Some("*") => base.allow_any_origin(),
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .fold(base, |cors, origin| cors.allowed_origin(origin)),
+    }
+}
+
+/// Every route of the service, with its OpenAPI description collected by utoipa.
+fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(api::health::health)
+        .service(api::health::ready)
+        .service(scope::scope("/api/v1").configure(api::configure));
+}
+
+/// The OpenAPI document, generated from the handlers and their types.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    let mut doc = doc;
+    openapi::add_common_responses(&mut doc);
+    doc
+}
+
+/// Connects to SQLite (WAL, foreign keys, busy timeout) or PostgreSQL.
+pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(config.database_url.clone());
+    options
+        .max_connections(config.db_max_connections)
+        .min_connections(0)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Database::connect(options).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot connect to the database {}: {e}",
+            redact_url(&config.database_url)
+        )
+    })
+}
+
+/// Applies migrations; on an empty database loads the reference data and creates the first
+/// admin.
+pub async fn prepare_database(db: &DatabaseConnection, config: &Config) -> anyhow::Result<()> {
+    migration::Migrator::up(db, None).await?;
+    reference::load_if_empty(db, &config.reference_data).await?;
+    let users = entity::user::Entity::find().count(db).await?;
+    if users == 0 {
+        let (password, generated) = match &config.admin_password {
+            Some(p) if !p.is_empty() => (p.clone(), false),
+            _ => (auth::password::generate(), true),
+        };
+        crate::services::users::create_user(db, "admin", &password, auth::Role::Admin, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("creating the first admin failed: {e}"))?;
+        if generated {
+            println!(
+                "\n  First admin created: username `admin`, password `{password}`\n  \
+                 It is shown once; set NTM_ADMIN_PASSWORD on an empty database to choose it.\n"
+            );
+        } else {
+            tracing::info!("first admin `admin` created with the password from NTM_ADMIN_PASSWORD");
+        }
+    }
+    Ok(())
+}

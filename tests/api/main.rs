@@ -1,0 +1,12 @@
+//! HTTP-level tests through the real app, on SQLite by default and on PostgreSQL when
+//! `TEST_DATABASE_URL=postgres://…` is set (each test its own database, dropped after).
+mod helpers;
+
+mod auth;
+mod criteria;
+mod health;
+mod import;
+mod openapi;
+mod reference;
+mod units;
+mod users;
