@@ -70,8 +70,11 @@ impl UnitRow {
     }
 }
 
+/// A value with the line of the file it came from.
+pub type Lined<T> = (u64, T);
+
 /// Parses a units CSV; rows that do not parse are errors with their line.
-pub fn parse_units(text: &str) -> (Vec<(u64, UnitRow)>, Vec<(u64, String)>) {
+pub fn parse_units(text: &str) -> (Vec<Lined<UnitRow>>, Vec<Lined<String>>) {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -155,9 +158,6 @@ pub async fn load_if_empty(db: &DatabaseConnection, which: &ReferenceData) -> an
         ReferenceData::All => None,
         ReferenceData::Provinces(list) => Some(list.as_slice()),
     };
-    let txn = db.begin().await?;
-    crate::reference_criteria::load_if_empty(&txn).await?;
-    txn.commit().await?;
     if entity::unit::Entity::find().count(db).await? > 0 {
         return Ok(());
     }

@@ -141,7 +141,8 @@ async fn every_validation_rule_names_its_field() {
     )
     .await;
     let before = count_rows(&app.db, "criteria_versions").await;
-    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+    type Change = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(Change, &str)> = vec![
         (
             Box::new(|b| b["criteria"][1]["number"] = json!(10)),
             "criteria[1].number",

@@ -415,7 +415,9 @@ async fn referenced_units_cannot_be_deleted() {
     .await;
     assert_eq!(count_rows(&app.db, "units").await, before);
     // A village keeps its commune from being deleted until the village goes.
-    let village = json!({"code": "18850-thon-1", "name": "Thôn 1", "type": "thôn"});
+    // Kỳ Lạc (18850) ended with the reform, so its village does too.
+    let village =
+        json!({"code": "18850-thon-1", "name": "Thôn 1", "type": "thôn", "valid_to": "2025-06-30"});
     expect_problem(
         app.post("/api/v1/communes/18850/villages", None, &village)
             .await,
