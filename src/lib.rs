@@ -15,7 +15,7 @@ pub mod import;
 pub mod openapi;
 pub mod patch;
 pub mod reference;
-// pub mod reference_criteria; (enabled when data/criteria lands)
+pub mod reference_criteria;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

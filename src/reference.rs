@@ -158,6 +158,9 @@ pub async fn load_if_empty(db: &DatabaseConnection, which: &ReferenceData) -> an
         ReferenceData::All => None,
         ReferenceData::Provinces(list) => Some(list.as_slice()),
     };
+    let txn = db.begin().await?;
+    crate::reference_criteria::load_if_empty(&txn).await?;
+    txn.commit().await?;
     if entity::unit::Entity::find().count(db).await? > 0 {
         return Ok(());
     }

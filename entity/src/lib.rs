@@ -1,8 +1,15 @@
 //! sea-orm entities of ntm-api: the tables only. Behaviour, request and response types live
 //! in the service crate (`src/`), never here.
+pub mod assessment;
+pub mod assessment_result;
+pub mod assessment_transition;
+pub mod assessment_value;
 pub mod change;
 pub mod criteria_set;
 pub mod criteria_version;
+pub mod criterion_decision;
+pub mod recognition;
 pub mod refresh_token;
+pub mod registration;
 pub mod unit;
 pub mod user;

@@ -10,6 +10,7 @@ mod m20261123_000001_users;
 mod m20261123_000002_units;
 mod m20261123_000003_changes;
 mod m20261123_000004_criteria;
+mod m20261123_000005_assessments;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_units::Migration),
             Box::new(m20261123_000003_changes::Migration),
             Box::new(m20261123_000004_criteria::Migration),
+            Box::new(m20261123_000005_assessments::Migration),
         ]
     }
 }

@@ -1,4 +1,5 @@
 //! Business rules, apart from HTTP, unit-tested without a server.
+pub mod assessment;
 pub mod criteria;
 pub mod text;
 pub mod units;

@@ -513,3 +513,97 @@ async fn criteria_writes_need_a_token_and_the_sets_scope() {
         (Some(2), Some(1))
     );
 }
+
+/// The shipped national sets load as published versions chained by their revisions.
+#[tokio::test]
+async fn the_shipped_national_criteria_chain_their_revisions() {
+    let app = TestApp::spawn().await;
+    let versions = app
+        .get_ok(
+            "/api/v1/criteria-versions?scope=national&level=commune&per_page=50",
+            None,
+        )
+        .await;
+    let labels: Vec<(String, String)> = versions["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["label"].as_str().unwrap().to_string(),
+                v["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("2016", "superseded"),
+            ("2022", "superseded"),
+            ("2024", "superseded"),
+            ("2026", "published")
+        ]
+        .map(|(l, s)| (l.to_string(), s.to_string()))
+    );
+    let on = |day: &'static str| {
+        let app = &app;
+        async move {
+            let page = app
+                .get_ok(
+                    &format!(
+                        "/api/v1/criteria-versions?scope=national&level=commune&effective_on={day}"
+                    ),
+                    None,
+                )
+                .await;
+            assert_eq!(page["total"], 1, "{day}: {page}");
+            page["items"][0].clone()
+        }
+    };
+    let v2016 = on("2021-09-25").await;
+    assert_eq!(
+        (
+            v2016["legal_document"]["number"].as_str(),
+            v2016["criteria_count"].as_i64()
+        ),
+        (Some("1980/QĐ-TTg"), Some(19))
+    );
+    assert_eq!(
+        on("2023-01-01").await["legal_document"]["number"],
+        "318/QĐ-TTg"
+    );
+    let v2024 = on("2025-01-01").await;
+    assert_eq!(v2024["legal_document"]["number"], "211/QĐ-TTg");
+    assert_eq!(
+        v2024["criteria_count"], 19,
+        "QĐ 211 keeps the tree of QĐ 318"
+    );
+    assert_eq!(on("2026-06-01").await["criteria_count"], 10);
+    // Regional income thresholds of QĐ 1980 are in the tree.
+    let tree = app
+        .get_ok(&format!("/api/v1/criteria-versions/{}", v2016["id"]), None)
+        .await;
+    let income = tree["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "10")
+        .unwrap();
+    let thresholds = income["indicators"][0]["thresholds"].as_array().unwrap();
+    assert!(thresholds
+        .iter()
+        .any(|t| t["region"] == "north_central_coast" && t["value"] == 36.0));
+    let diff = app
+        .get_ok(
+            &format!(
+                "/api/v1/criteria-versions/{}/diff?base={}",
+                v2024["id"], v2016["id"]
+            ),
+            None,
+        )
+        .await;
+    assert!(
+        !diff["indicators_changed"].as_array().unwrap().is_empty()
+            || !diff["indicators_removed"].as_array().unwrap().is_empty()
+    );
+}

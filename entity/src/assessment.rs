@@ -1,0 +1,32 @@
+//! Đánh giá — an assessment of a unit against a criteria version on a date.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "assessments")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub unit_level: String,
+    pub unit_code: String,
+    pub province_code: Option<String>,
+    pub district_code: Option<String>,
+    pub commune_code: Option<String>,
+    pub region: Option<String>,
+    pub commune_group: Option<i16>,
+    pub criteria_version_id: i32,
+    pub assessed_on: Date,
+    pub year: i32,
+    pub kind: String,
+    pub status: String,
+    pub met_count: i32,
+    pub total_count: i32,
+    pub created_by: String,
+    pub row_version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
