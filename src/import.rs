@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 use crate::error::ApiError;
 use crate::reference::parse_units;
@@ -76,7 +76,7 @@ pub async fn import_units(
                 continue;
             }
         };
-        let txn = db.begin().await?;
+        let txn = crate::services::begin_write(db).await?;
         let outcome = match units::validate_new(&txn, level, input, None).await {
             Ok(unit) => units::upsert(&txn, &unit).await,
             Err(e) => Err(e),

@@ -39,6 +39,9 @@ Authenticate with `POST /api/v1/auth/token`, then press **Authorize** and paste 
         (name = "auth", description = "Tokens: access (15 minutes) and refresh (30 days, rotated)"),
         (name = "users", description = "Users and their roles"),
         (name = "units", description = "Administrative units (provinces, districts, communes, villages), versioned across the 2025-07-01 reform"),
+        (name = "assessments", description = "Assessments of units against criteria versions (\"đạt 12/20 tiêu chí\") and their review → appraisal workflow"),
+        (name = "recognitions", description = "Recognition decisions (quyết định công nhận), revocations (thu hồi) and each commune's current level"),
+        (name = "registrations", description = "Registrations to reach a level in a target year (đăng ký đạt chuẩn)"),
         (name = "criteria", description = "Criteria sets (bộ tiêu chí) and their versions: legal basis, criteria, indicators, thresholds by region, commune group and year"),
     )
 )]

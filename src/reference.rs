@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde::Deserialize;
 
 use crate::config::ReferenceData;
@@ -158,7 +158,7 @@ pub async fn load_if_empty(db: &DatabaseConnection, which: &ReferenceData) -> an
         ReferenceData::All => None,
         ReferenceData::Provinces(list) => Some(list.as_slice()),
     };
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     crate::reference_criteria::load_if_empty(&txn).await?;
     txn.commit().await?;
     if entity::unit::Entity::find().count(db).await? > 0 {
@@ -168,7 +168,7 @@ pub async fn load_if_empty(db: &DatabaseConnection, which: &ReferenceData) -> an
     let mut models = reference_models(UNITS_PRE_2025, provinces)?;
     models.extend(reference_models(UNITS_2025, provinces)?);
     let total = models.len();
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     insert_chunked(&txn, models).await?;
     txn.commit().await?;
     tracing::info!(

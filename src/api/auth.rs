@@ -1,7 +1,7 @@
 //! `POST /auth/token`, `POST /auth/refresh`, `POST /auth/revoke`, `GET /auth/me`.
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -147,7 +147,7 @@ pub async fn refresh(
     body: ValidJson<RefreshRequest>,
 ) -> Result<web::Json<TokenResponse>> {
     let hash = tokens::hash_refresh_token(&body.0.refresh_token);
-    let txn = state.db.begin().await?;
+    let txn = crate::services::begin_write(&state.db).await?;
     let stored = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash))
         .one(&txn)

@@ -2,9 +2,7 @@
 use actix_web::http::header;
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use chrono::NaiveDate;
-use sea_orm::{
-    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -146,7 +144,7 @@ pub async fn create_set(
     };
     caller.ensure(Permission::ManageCriteria, &scope)?;
     service::validate_new_set(&state.db, &input).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::services::begin_write(&state.db).await?;
     let model = service::create_set(&txn, &input).await?;
     txn.commit().await?;
     tracing::info!(set = %model.code, by = %caller.username, "criteria set created");
@@ -251,7 +249,7 @@ pub async fn create_version(
     {
         caller.ensure(Permission::ManageCriteria, &service::set_scope(&set))?;
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::services::begin_write(&state.db).await?;
     let set = service::validate_version(&txn, &input, None).await?;
     caller.ensure(Permission::ManageCriteria, &service::set_scope(&set))?;
     let model = service::insert_version(&txn, &set, &input, VersionStatus::Draft).await?;
@@ -326,7 +324,7 @@ pub async fn replace_version(
     let (set, current) = load_for_write(&state, &caller, *id).await?;
     if_match.check(&etag(current.id, current.row_version))?;
     let input = body.0;
-    let txn = state.db.begin().await?;
+    let txn = crate::services::begin_write(&state.db).await?;
     service::validate_version(&txn, &input, Some(current.id)).await?;
     let model = service::replace_version(&txn, &set, &current, &input).await?;
     txn.commit().await?;
@@ -357,7 +355,7 @@ pub async fn delete_version(
     id: web::Path<i32>,
 ) -> Result<HttpResponse> {
     let (_, current) = load_for_write(&state, &caller, *id).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::services::begin_write(&state.db).await?;
     service::delete_version(&txn, &current).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
@@ -384,7 +382,7 @@ pub async fn publish(
     id: web::Path<i32>,
 ) -> Result<HttpResponse> {
     let (set, current) = load_for_write(&state, &caller, *id).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::services::begin_write(&state.db).await?;
     let model = service::publish(&txn, &set, &current).await?;
     txn.commit().await?;
     tracing::info!(version = model.id, set = %set.code, by = %caller.username, "criteria version published");
@@ -417,7 +415,7 @@ pub async fn revise(
     body: ValidJson<RevisionInput>,
 ) -> Result<HttpResponse> {
     let (set, source) = load_for_write(&state, &caller, *id).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::services::begin_write(&state.db).await?;
     let model = service::revise(&txn, &set, &source, &body.0).await?;
     txn.commit().await?;
     let mut response = HttpResponse::Created();

@@ -1,7 +1,9 @@
 //! HTTP handlers, one module per resource, each with `configure`.
+pub mod assessments;
 pub mod auth;
 pub mod criteria;
 pub mod health;
+pub mod recognitions;
 pub mod units;
 pub mod users;
 
@@ -16,6 +18,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     users::configure(cfg);
     units::configure(cfg);
     criteria::configure(cfg);
+    assessments::configure(cfg);
+    recognitions::configure(cfg);
 }
 
 /// Any path the service does not know.

@@ -16,7 +16,6 @@ use crate::error::Result;
 use crate::extract::{etag, IfMatch, Page, Pagination, ValidJson, ValidQuery, Validate};
 use crate::services::units::{self, UnitFilter, UnitInput, UnitPatch, UnitView};
 use crate::startup::AppState;
-use sea_orm::TransactionTrait;
 
 impl Validate for UnitInput {}
 impl Validate for UnitPatch {}
@@ -155,7 +154,7 @@ pub async fn create(
     input: UnitInput,
     commune: Option<&str>,
 ) -> Result<HttpResponse> {
-    let txn = state.db.begin().await?;
+    let txn = crate::services::begin_write(&state.db).await?;
     if level == Level::Village {
         // The commune must exist before scope and fields are judged.
         let parent = units::get_on(&txn, Level::Commune, commune.unwrap_or_default(), None).await?;
@@ -193,7 +192,7 @@ pub async fn patch(
     if_match: IfMatch,
     patch: UnitPatch,
 ) -> Result<HttpResponse> {
-    let txn = state.db.begin().await?;
+    let txn = crate::services::begin_write(&state.db).await?;
     let current = units::get_on(&txn, level, code, on).await?;
     caller.ensure(permission(level), &units::scope_of(&current))?;
     if_match.check(&etag(current.id, current.row_version))?;
@@ -211,7 +210,7 @@ pub async fn delete(
     on: Option<NaiveDate>,
     if_match: IfMatch,
 ) -> Result<HttpResponse> {
-    let txn = state.db.begin().await?;
+    let txn = crate::services::begin_write(&state.db).await?;
     let current = units::get_on(&txn, level, code, on).await?;
     caller.ensure(permission(level), &units::scope_of(&current))?;
     if_match.check(&etag(current.id, current.row_version))?;

@@ -4,9 +4,7 @@ use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -336,7 +334,7 @@ pub async fn patch_user(
         None => None,
     };
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = crate::services::begin_write(&state.db).await?;
     let mut update = Users::update_many()
         .col_expr(Column::Role, Expr::value(role.as_str()))
         .col_expr(Column::Scope, Expr::value(scope))
@@ -398,7 +396,7 @@ pub async fn delete_user(
         return Err(ApiError::conflict("you cannot delete your own account"));
     }
     ensure_may_manage(&state, &caller, &current).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::services::begin_write(&state.db).await?;
     entity::refresh_token::Entity::delete_many()
         .filter(entity::refresh_token::Column::UserId.eq(current.id))
         .exec(&txn)

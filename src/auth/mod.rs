@@ -83,15 +83,39 @@ pub enum Permission {
     /// Create criteria sets, write draft versions, publish and revise them (national sets:
     /// admins; provincial sets: that province's officers).
     ManageCriteria,
+    /// Create and edit a commune's self-assessment (tự đánh giá).
+    AuthorSelfAssessment,
+    /// Create and edit a district's review assessment (thẩm tra).
+    AuthorDistrictReview,
+    /// Create and edit a province's appraisal assessment (thẩm định).
+    AuthorProvincialAppraisal,
+    /// Mark a submitted assessment reviewed.
+    ReviewAssessments,
+    /// Mark a reviewed assessment appraised.
+    AppraiseAssessments,
+    /// Send an assessment back to draft, with a reason.
+    ReturnAssessments,
+    /// Issue and revoke recognition decisions.
+    Recognize,
+    /// Record registrations of target years.
+    ManageRegistrations,
 }
 
 impl Permission {
     fn allowed_roles(self) -> &'static [Role] {
         match self {
             Permission::ManageProvinces => &[Role::Admin],
-            Permission::ManageUnits | Permission::ManageUsers | Permission::ManageCriteria => {
-                &[Role::Admin, Role::Province]
-            }
+            Permission::ManageUnits
+            | Permission::ManageUsers
+            | Permission::ManageCriteria
+            | Permission::AuthorProvincialAppraisal
+            | Permission::AppraiseAssessments
+            | Permission::Recognize => &[Role::Admin, Role::Province],
+            Permission::AuthorSelfAssessment => &[Role::Admin, Role::Commune],
+            Permission::AuthorDistrictReview => &[Role::Admin, Role::District],
+            Permission::ReviewAssessments
+            | Permission::ReturnAssessments
+            | Permission::ManageRegistrations => &[Role::Admin, Role::District, Role::Province],
         }
     }
 }

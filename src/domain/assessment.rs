@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Role;
 use crate::domain::criteria::{
     indicator_index, meets, resolve_threshold, Criterion, IndicatorKind,
 };
@@ -80,14 +79,6 @@ impl Kind {
         .into_iter()
         .find(|k| k.as_str() == s)
     }
-    /// The role that makes (creates and edits) assessments of this kind, besides admins.
-    pub fn author_role(self) -> Role {
-        match self {
-            Kind::SelfAssessment => Role::Commune,
-            Kind::DistrictReview => Role::District,
-            Kind::ProvincialAppraisal => Role::Province,
-        }
-    }
 }
 
 /// A workflow action.
@@ -123,17 +114,6 @@ impl Action {
             }
             (Action::Recognize, Status::Appraised) => Some(Status::Recognized),
             _ => None,
-        }
-    }
-
-    /// Roles allowed to take the action (their scope is checked apart). Submitting belongs
-    /// to the assessment's author role.
-    pub fn roles(self, kind: Kind) -> Vec<Role> {
-        match self {
-            Action::Submit => vec![Role::Admin, kind.author_role()],
-            Action::Review => vec![Role::Admin, Role::District, Role::Province],
-            Action::Appraise | Action::Recognize => vec![Role::Admin, Role::Province],
-            Action::Return => vec![Role::Admin, Role::District, Role::Province],
         }
     }
 }

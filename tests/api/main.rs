@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL=postgres://…` is set (each test its own database, dropped after).
 mod helpers;
 
+mod assessments;
 mod auth;
 mod criteria;
 mod health;

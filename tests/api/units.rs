@@ -159,6 +159,7 @@ async fn province_officers_create_units_inside_their_province() {
     let nghe_an = app.token_for(Role::Province, Some("40")).await;
     let commune = json!({"code": "99901", "name": "Thử Nghiệm", "type": "xã", "province_code": "42", "valid_from": "2025-07-01"});
     let before = count_rows(&app.db, "units").await;
+    let changes_before = count_rows(&app.db, "changes").await;
     expect_problem(
         app.post("/api/v1/communes", None, &commune).await,
         StatusCode::UNAUTHORIZED,

@@ -1,0 +1,880 @@
+//! Assessments: creation against a published criteria version, values and officer
+//! decisions, evaluation, the workflow with its history, visibility.
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use entity::assessment::{self, Column as A, Entity as Assessments};
+use entity::{assessment_result, assessment_transition, assessment_value, criterion_decision};
+
+use crate::auth::{Caller, Permission, Role, Scope};
+use crate::domain::assessment::{
+    check_value, evaluate, Action, Context, CriterionOutcome, CriterionResult, Kind, Status,
+    Summary, Value,
+};
+use crate::domain::criteria::CriteriaLevel;
+use crate::domain::units::{Level, Region};
+use crate::error::{ApiError, DbResultExt, FieldError, Result};
+use crate::services::criteria::{self as criteria_service, VersionStatus};
+use crate::services::{changes, units};
+
+/// Body of `POST /assessments`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"unit_code": "18850", "criteria_version_id": 5, "assessed_on": "2021-09-25", "kind": "self"}))]
+pub struct NewAssessment {
+    pub unit_code: String,
+    pub criteria_version_id: i32,
+    pub assessed_on: NaiveDate,
+    pub kind: Kind,
+}
+
+/// One value of `PUT /assessments/{id}/indicator-values`; `null` removes a value.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValueItem {
+    pub indicator_code: String,
+    /// A number for `min`/`max` indicators, `true`/`false` for boolean ones.
+    pub value: Option<Value>,
+}
+
+/// An officer's decision on a criterion. Give `result` (`met`, `basically_met`,
+/// `not_met`) or `met` (true/false); with neither, an earlier decision is withdrawn.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionItem {
+    pub criterion_code: String,
+    #[serde(default)]
+    pub met: Option<bool>,
+    #[serde(default)]
+    pub result: Option<CriterionResult>,
+    /// Why (e.g. the minutes it rests on); required with a decision.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Body of `PUT /assessments/{id}/indicator-values`: the values and decisions sent are
+/// written; the others stay as they were.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"values": [{"indicator_code": "10", "value": 45.5}, {"indicator_code": "8.1", "value": true}],
+    "criteria_decisions": [{"criterion_code": "19", "met": true, "note": "biên bản số 12"}]}))]
+pub struct ValuesInput {
+    #[serde(default)]
+    pub values: Vec<ValueItem>,
+    #[serde(default)]
+    pub criteria_decisions: Vec<DecisionItem>,
+}
+
+/// Body of the workflow actions; `return` requires a note.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionInput {
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Body of `PATCH /assessments/{id}` (drafts only).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentPatch {
+    pub assessed_on: Option<NaiveDate>,
+}
+
+/// One step of the workflow.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TransitionView {
+    pub from: Option<Status>,
+    pub to: Status,
+    pub by: String,
+    pub at: chrono::DateTime<Utc>,
+    pub note: Option<String>,
+}
+
+/// An officer's decision as recorded.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DecisionView {
+    pub criterion_code: String,
+    pub result: CriterionResult,
+    pub note: Option<String>,
+    pub decided_by: String,
+    pub decided_at: chrono::DateTime<Utc>,
+}
+
+/// An assessment in lists.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AssessmentSummary {
+    pub id: i32,
+    pub unit_code: String,
+    pub unit_level: Level,
+    pub province_code: Option<String>,
+    pub district_code: Option<String>,
+    pub criteria_version_id: i32,
+    pub assessed_on: NaiveDate,
+    pub year: i32,
+    pub kind: Kind,
+    pub status: Status,
+    pub summary: Summary,
+    pub created_by: String,
+    pub updated_at: chrono::DateTime<Utc>,
+}
+
+/// An assessment with its values, per-criterion results and history.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AssessmentView {
+    #[serde(flatten)]
+    pub head: AssessmentSummary,
+    /// Region and commune group that selected the thresholds.
+    pub region: Option<Region>,
+    pub commune_group: Option<i16>,
+    pub criteria: Vec<CriterionOutcome>,
+    pub decisions: Vec<DecisionView>,
+    pub history: Vec<TransitionView>,
+}
+
+pub fn summary_of(m: &assessment::Model) -> AssessmentSummary {
+    AssessmentSummary {
+        id: m.id,
+        unit_code: m.unit_code.clone(),
+        unit_level: Level::parse(&m.unit_level).unwrap_or(Level::Commune),
+        province_code: m.province_code.clone(),
+        district_code: m.district_code.clone(),
+        criteria_version_id: m.criteria_version_id,
+        assessed_on: m.assessed_on,
+        year: m.year,
+        kind: Kind::parse(&m.kind).unwrap_or(Kind::SelfAssessment),
+        status: Status::parse(&m.status).unwrap_or(Status::Draft),
+        summary: Summary::new(m.met_count, m.total_count),
+        created_by: m.created_by.clone(),
+        updated_at: m.updated_at,
+    }
+}
+
+/// Where an assessment sits, for scope checks.
+pub fn scope_of(m: &assessment::Model) -> Scope {
+    Scope {
+        province: m.province_code.clone(),
+        district: m.district_code.clone(),
+        commune: m.commune_code.clone(),
+    }
+}
+
+pub fn author_permission(kind: Kind) -> Permission {
+    match kind {
+        Kind::SelfAssessment => Permission::AuthorSelfAssessment,
+        Kind::DistrictReview => Permission::AuthorDistrictReview,
+        Kind::ProvincialAppraisal => Permission::AuthorProvincialAppraisal,
+    }
+}
+
+pub fn action_permission(action: Action, kind: Kind) -> Permission {
+    match action {
+        Action::Submit => author_permission(kind),
+        Action::Review => Permission::ReviewAssessments,
+        Action::Appraise => Permission::AppraiseAssessments,
+        Action::Return => Permission::ReturnAssessments,
+        Action::Recognize => Permission::Recognize,
+    }
+}
+
+/// Drafts are visible to admins, viewers and the officers whose scope covers them.
+pub fn may_see(caller: Option<&Caller>, m: &assessment::Model) -> bool {
+    m.status != Status::Draft.as_str()
+        || caller.is_some_and(|c| c.role == Role::Viewer || c.covers(&scope_of(m)))
+}
+
+/// SQL form of [`may_see`] for lists.
+pub fn visible_condition(caller: Option<&Caller>) -> Condition {
+    let not_draft = Condition::all().add(A::Status.ne(Status::Draft.as_str()));
+    let Some(c) = caller else { return not_draft };
+    let own = c.scope.clone().unwrap_or_default();
+    let drafts = match c.role {
+        Role::Admin | Role::Viewer => return Condition::all(),
+        Role::Province => Some(A::ProvinceCode.eq(own)),
+        Role::District => Some(A::DistrictCode.eq(own)),
+        Role::Commune => Some(A::CommuneCode.eq(own)),
+        Role::Sponsor => None,
+    };
+    match drafts {
+        Some(expr) => Condition::any()
+            .add(A::Status.ne(Status::Draft.as_str()))
+            .add(expr),
+        None => not_draft,
+    }
+}
+
+/// The unit level a criteria level assesses.
+pub fn unit_level_for(level: CriteriaLevel) -> Level {
+    match level {
+        CriteriaLevel::Commune | CriteriaLevel::CommuneAdvanced | CriteriaLevel::CommuneModel => {
+            Level::Commune
+        }
+        CriteriaLevel::VillageModel | CriteriaLevel::ModelGarden => Level::Village,
+        CriteriaLevel::District | CriteriaLevel::DistrictAdvanced => Level::District,
+        CriteriaLevel::Province => Level::Province,
+    }
+}
+
+/// A new assessment, validated: the version is in force on the date, the unit existed
+/// then, a provincial set is used in its own province.
+pub struct PreparedAssessment {
+    pub unit: entity::unit::Model,
+    pub unit_level: Level,
+    pub set: entity::criteria_set::Model,
+    pub version: entity::criteria_version::Model,
+    pub input: NewAssessment,
+}
+
+impl PreparedAssessment {
+    pub fn scope(&self) -> Scope {
+        let mut scope = units::scope_of(&self.unit);
+        if self.unit_level == Level::Commune {
+            scope.commune = Some(self.unit.code.clone());
+        }
+        scope
+    }
+}
+
+pub async fn prepare<C: ConnectionTrait>(
+    db: &C,
+    input: NewAssessment,
+) -> Result<PreparedAssessment> {
+    let mut errors = Vec::new();
+    let version = entity::criteria_version::Entity::find_by_id(input.criteria_version_id)
+        .one(db)
+        .await?;
+    let version = match version {
+        Some(v) if v.status != VersionStatus::Draft.as_str() => Some(v),
+        Some(_) => {
+            errors.push(FieldError::new(
+                "criteria_version_id",
+                "this criteria version is a draft; assess against a published one",
+            ));
+            None
+        }
+        None => {
+            errors.push(FieldError::new(
+                "criteria_version_id",
+                format!(
+                    "no criteria version has the id {}",
+                    input.criteria_version_id
+                ),
+            ));
+            None
+        }
+    };
+    let (mut set, mut unit, mut unit_level) = (None, None, Level::Commune);
+    if let Some(v) = &version {
+        if input.assessed_on < v.effective_from
+            || v.effective_to.is_some_and(|to| input.assessed_on > to)
+        {
+            errors.push(FieldError::new(
+                "assessed_on",
+                format!(
+                    "criteria version {} is in force from {} to {}",
+                    v.id,
+                    v.effective_from,
+                    v.effective_to
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "now".into())
+                ),
+            ));
+        }
+        let s = criteria_service::get_set(db, v.set_id).await?;
+        unit_level =
+            unit_level_for(CriteriaLevel::parse(&s.level).unwrap_or(CriteriaLevel::Commune));
+        match units::find_on(db, unit_level, &input.unit_code, Some(input.assessed_on)).await? {
+            None => errors.push(FieldError::new(
+                "unit_code",
+                format!(
+                    "no {} {} existed on {}",
+                    unit_level.noun(),
+                    input.unit_code,
+                    input.assessed_on
+                ),
+            )),
+            Some(u) => {
+                let province = units::scope_of(&u).province;
+                if s.scope != criteria_service::NATIONAL
+                    && province.as_deref() != Some(s.scope.as_str())
+                {
+                    errors.push(FieldError::new(
+                        "criteria_version_id",
+                        format!("this criteria set belongs to province {}", s.scope),
+                    ));
+                }
+                unit = Some(u);
+            }
+        }
+        set = Some(s);
+    }
+    match (errors.is_empty(), unit, set, version) {
+        (true, Some(unit), Some(set), Some(version)) => Ok(PreparedAssessment {
+            unit,
+            unit_level,
+            set,
+            version,
+            input,
+        }),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    prepared: &PreparedAssessment,
+    by: &str,
+) -> Result<assessment::Model> {
+    let now = Utc::now();
+    let tree = criteria_service::tree_of(&prepared.version)?;
+    let scope = prepared.scope();
+    let model = assessment::ActiveModel {
+        unit_level: Set(prepared.unit_level.as_str().into()),
+        unit_code: Set(prepared.input.unit_code.clone()),
+        province_code: Set(scope.province),
+        district_code: Set(scope.district),
+        commune_code: Set(scope.commune),
+        region: Set(prepared.unit.region.clone()),
+        commune_group: Set(prepared.unit.commune_group),
+        criteria_version_id: Set(prepared.version.id),
+        assessed_on: Set(prepared.input.assessed_on),
+        year: Set(prepared.input.assessed_on.year()),
+        kind: Set(prepared.input.kind.as_str().into()),
+        status: Set(Status::Draft.as_str().into()),
+        met_count: Set(0),
+        total_count: Set(tree.len() as i32),
+        created_by: Set(by.to_string()),
+        row_version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .on_unique(
+        "assessed_on",
+        "this unit already has an assessment of this kind against this version on this date",
+    )?;
+    record_transition(db, model.id, None, Status::Draft, by, None).await?;
+    refresh_results(db, &model).await?;
+    let model = reload(db, model.id).await?;
+    record_change(db, &model).await?;
+    Ok(model)
+}
+
+async fn record_transition<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    from: Option<Status>,
+    to: Status,
+    by: &str,
+    note: Option<String>,
+) -> Result<()> {
+    let now = Utc::now();
+    assessment_transition::ActiveModel {
+        assessment_id: Set(id),
+        from_status: Set(from.map(|s| s.as_str().to_string())),
+        to_status: Set(to.as_str().into()),
+        by_username: Set(by.to_string()),
+        at: Set(now),
+        note: Set(note),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+async fn record_change<C: ConnectionTrait>(db: &C, m: &assessment::Model) -> Result<()> {
+    changes::record(
+        db,
+        "assessment",
+        &m.id.to_string(),
+        changes::Op::Upsert,
+        Some(&summary_of(m)),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn reload<C: ConnectionTrait>(db: &C, id: i32) -> Result<assessment::Model> {
+    Assessments::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("assessment {id}")))
+}
+
+/// An assessment the caller may see (404 otherwise, drafts included).
+pub async fn get_visible<C: ConnectionTrait>(
+    db: &C,
+    caller: Option<&Caller>,
+    id: i32,
+) -> Result<assessment::Model> {
+    let m = reload(db, id).await?;
+    if may_see(caller, &m) {
+        Ok(m)
+    } else {
+        Err(ApiError::not_found(format!("assessment {id}")))
+    }
+}
+
+async fn load_inputs<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<(HashMap<String, Value>, Vec<criterion_decision::Model>)> {
+    let values = assessment_value::Entity::find()
+        .filter(assessment_value::Column::AssessmentId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|v| {
+            let value = match (v.value_bool, v.value_number) {
+                (Some(b), _) => Some(Value::Bool(b)),
+                (None, Some(n)) => Some(Value::Number(n)),
+                _ => None,
+            };
+            value.map(|value| (v.indicator_code, value))
+        })
+        .collect();
+    let decisions = criterion_decision::Entity::find()
+        .filter(criterion_decision::Column::AssessmentId.eq(id))
+        .order_by_asc(criterion_decision::Column::CriterionCode)
+        .all(db)
+        .await?;
+    Ok((values, decisions))
+}
+
+/// Evaluates an assessment from what is stored.
+pub async fn evaluate_stored<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+) -> Result<(
+    Vec<CriterionOutcome>,
+    Summary,
+    Vec<criterion_decision::Model>,
+)> {
+    let version = entity::criteria_version::Entity::find_by_id(m.criteria_version_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the assessment's criteria version"))?;
+    let tree = criteria_service::tree_of(&version)?;
+    let (values, decisions) = load_inputs(db, m.id).await?;
+    let decided: HashMap<String, CriterionResult> = decisions
+        .iter()
+        .filter_map(|d| CriterionResult::parse(&d.result).map(|r| (d.criterion_code.clone(), r)))
+        .collect();
+    let ctx = Context {
+        region: m.region.as_deref().and_then(Region::parse),
+        commune_group: m.commune_group,
+        year: m.year,
+    };
+    let (outcomes, summary) = evaluate(&tree, &values, &decided, ctx);
+    Ok((outcomes, summary, decisions))
+}
+
+/// Recomputes and stores the per-criterion results and the summary counts.
+async fn refresh_results<C: ConnectionTrait>(db: &C, m: &assessment::Model) -> Result<Summary> {
+    let (outcomes, summary, _) = evaluate_stored(db, m).await?;
+    assessment_result::Entity::delete_many()
+        .filter(assessment_result::Column::AssessmentId.eq(m.id))
+        .exec(db)
+        .await?;
+    let now = Utc::now();
+    let rows: Vec<assessment_result::ActiveModel> = outcomes
+        .iter()
+        .map(|o| assessment_result::ActiveModel {
+            assessment_id: Set(m.id),
+            criterion_code: Set(o.code.clone()),
+            result: Set(o.result.as_str().into()),
+            met: Set(o.met),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    if !rows.is_empty() {
+        assessment_result::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Assessments::update_many()
+        .col_expr(A::MetCount, Expr::value(summary.met))
+        .col_expr(A::TotalCount, Expr::value(summary.total))
+        .filter(A::Id.eq(m.id))
+        .exec(db)
+        .await?;
+    Ok(summary)
+}
+
+/// Claims the next row version (optimistic concurrency): 412 when `expected` is stale,
+/// 409 when the assessment left `status` meanwhile.
+async fn claim<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    expected: i32,
+    status: Status,
+    to: Status,
+) -> Result<()> {
+    let result = Assessments::update_many()
+        .col_expr(A::RowVersion, Expr::value(expected + 1))
+        .col_expr(A::Status, Expr::value(to.as_str()))
+        .col_expr(A::UpdatedAt, Expr::value(Utc::now()))
+        .filter(A::Id.eq(m.id))
+        .filter(A::RowVersion.eq(expected))
+        .filter(A::Status.eq(status.as_str()))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 1 {
+        return Ok(());
+    }
+    let now = reload(db, m.id).await?;
+    if now.status != status.as_str() {
+        Err(ApiError::conflict(format!(
+            "the assessment is {} now",
+            now.status
+        )))
+    } else {
+        Err(ApiError::PreconditionFailed(
+            "the assessment changed since you read it; read it again".into(),
+        ))
+    }
+}
+
+fn ensure_status(m: &assessment::Model, status: Status, doing: &str) -> Result<()> {
+    if m.status == status.as_str() {
+        Ok(())
+    } else {
+        Err(ApiError::conflict(format!(
+            "the assessment is {}: {doing} needs it to be {}",
+            m.status,
+            status.as_str()
+        )))
+    }
+}
+
+/// Writes a batch of values and decisions into a draft, all or nothing.
+pub async fn write_values<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    input: &ValuesInput,
+    expected: i32,
+    by: &str,
+) -> Result<assessment::Model> {
+    ensure_status(m, Status::Draft, "editing")?;
+    let version = entity::criteria_version::Entity::find_by_id(m.criteria_version_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the criteria version"))?;
+    let tree = criteria_service::tree_of(&version)?;
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, item) in input.values.iter().enumerate() {
+        if !seen.insert(item.indicator_code.as_str()) {
+            errors.push(FieldError::new(
+                format!("values[{i}].indicator_code"),
+                "sent twice",
+            ));
+        }
+        let check = match &item.value {
+            Some(v) => check_value(&tree, &item.indicator_code, v),
+            None => check_value(&tree, &item.indicator_code, &Value::Bool(true))
+                .or_else(|_| check_value(&tree, &item.indicator_code, &Value::Number(0.0))),
+        };
+        if let Err(message) = check {
+            let field = if message.contains("is not in") {
+                "indicator_code"
+            } else {
+                "value"
+            };
+            errors.push(FieldError::new(format!("values[{i}].{field}"), message));
+        }
+    }
+    let criteria_codes: Vec<&str> = tree.iter().map(|c| c.code.as_str()).collect();
+    for (i, d) in input.criteria_decisions.iter().enumerate() {
+        if !criteria_codes.contains(&d.criterion_code.as_str()) {
+            errors.push(FieldError::new(
+                format!("criteria_decisions[{i}].criterion_code"),
+                format!(
+                    "criterion {} is not in this criteria version",
+                    d.criterion_code
+                ),
+            ));
+        }
+        let decided = d.result.is_some() || d.met.is_some();
+        if let (Some(r), Some(met)) = (d.result, d.met) {
+            if (r == CriterionResult::Met) != met {
+                errors.push(FieldError::new(
+                    format!("criteria_decisions[{i}].met"),
+                    "contradicts result",
+                ));
+            }
+        }
+        if decided && d.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            errors.push(FieldError::new(
+                format!("criteria_decisions[{i}].note"),
+                "a decision needs a note saying what it rests on",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    claim(db, m, expected, Status::Draft, Status::Draft).await?;
+    let now = Utc::now();
+    for item in &input.values {
+        assessment_value::Entity::delete_many()
+            .filter(assessment_value::Column::AssessmentId.eq(m.id))
+            .filter(assessment_value::Column::IndicatorCode.eq(item.indicator_code.as_str()))
+            .exec(db)
+            .await?;
+        if let Some(value) = item.value {
+            let (number, boolean) = match value {
+                Value::Bool(b) => (None, Some(b)),
+                Value::Number(n) => (Some(n), None),
+            };
+            assessment_value::ActiveModel {
+                assessment_id: Set(m.id),
+                indicator_code: Set(item.indicator_code.clone()),
+                value_number: Set(number),
+                value_bool: Set(boolean),
+                recorded_by: Set(by.to_string()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    for d in &input.criteria_decisions {
+        criterion_decision::Entity::delete_many()
+            .filter(criterion_decision::Column::AssessmentId.eq(m.id))
+            .filter(criterion_decision::Column::CriterionCode.eq(d.criterion_code.as_str()))
+            .exec(db)
+            .await?;
+        let result = d.result.or(d.met.map(|met| {
+            if met {
+                CriterionResult::Met
+            } else {
+                CriterionResult::NotMet
+            }
+        }));
+        if let Some(result) = result {
+            criterion_decision::ActiveModel {
+                assessment_id: Set(m.id),
+                criterion_code: Set(d.criterion_code.clone()),
+                result: Set(result.as_str().into()),
+                note: Set(d.note.clone()),
+                decided_by: Set(by.to_string()),
+                decided_at: Set(now),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    let fresh = reload(db, m.id).await?;
+    refresh_results(db, &fresh).await?;
+    let fresh = reload(db, m.id).await?;
+    record_change(db, &fresh).await?;
+    Ok(fresh)
+}
+
+/// Takes a workflow action: checks the status table, records the transition.
+pub async fn transition<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    action: Action,
+    expected: i32,
+    by: &str,
+    note: Option<String>,
+) -> Result<assessment::Model> {
+    if action == Action::Return && note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        return Err(ApiError::invalid(
+            "note",
+            "returning an assessment needs a reason",
+        ));
+    }
+    let from = Status::parse(&m.status).unwrap_or(Status::Draft);
+    let to = action.next(from).ok_or_else(|| {
+        ApiError::conflict(format!(
+            "an assessment that is {} cannot be {}ed",
+            from.as_str(),
+            action.as_str().trim_end_matches('e')
+        ))
+    })?;
+    claim(db, m, expected, from, to).await?;
+    record_transition(db, m.id, Some(from), to, by, note).await?;
+    let fresh = reload(db, m.id).await?;
+    record_change(db, &fresh).await?;
+    Ok(fresh)
+}
+
+pub async fn view<C: ConnectionTrait>(db: &C, m: &assessment::Model) -> Result<AssessmentView> {
+    let (criteria, summary, decisions) = evaluate_stored(db, m).await?;
+    let history = assessment_transition::Entity::find()
+        .filter(assessment_transition::Column::AssessmentId.eq(m.id))
+        .order_by_asc(assessment_transition::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| TransitionView {
+            from: t.from_status.as_deref().and_then(Status::parse),
+            to: Status::parse(&t.to_status).unwrap_or(Status::Draft),
+            by: t.by_username,
+            at: t.at,
+            note: t.note,
+        })
+        .collect();
+    let mut head = summary_of(m);
+    head.summary = summary;
+    Ok(AssessmentView {
+        head,
+        region: m.region.as_deref().and_then(Region::parse),
+        commune_group: m.commune_group,
+        criteria,
+        decisions: decisions
+            .into_iter()
+            .map(|d| DecisionView {
+                criterion_code: d.criterion_code,
+                result: CriterionResult::parse(&d.result).unwrap_or(CriterionResult::NotMet),
+                note: d.note,
+                decided_by: d.decided_by,
+                decided_at: d.decided_at,
+            })
+            .collect(),
+        history,
+    })
+}
+
+/// Filters of `GET /assessments`.
+#[derive(Debug, Default, Clone)]
+pub struct AssessmentFilter {
+    pub unit: Option<String>,
+    pub province: Option<String>,
+    pub district: Option<String>,
+    pub status: Option<Status>,
+    pub year: Option<i32>,
+    pub criteria_version: Option<i32>,
+    pub kind: Option<Kind>,
+}
+
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    caller: Option<&Caller>,
+    f: &AssessmentFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<AssessmentSummary>, u64)> {
+    let mut q = Assessments::find().filter(visible_condition(caller));
+    if let Some(u) = &f.unit {
+        q = q.filter(A::UnitCode.eq(u.as_str()));
+    }
+    if let Some(p) = &f.province {
+        q = q.filter(A::ProvinceCode.eq(p.as_str()));
+    }
+    if let Some(d) = &f.district {
+        q = q.filter(A::DistrictCode.eq(d.as_str()));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(A::Status.eq(s.as_str()));
+    }
+    if let Some(y) = f.year {
+        q = q.filter(A::Year.eq(y));
+    }
+    if let Some(v) = f.criteria_version {
+        q = q.filter(A::CriteriaVersionId.eq(v));
+    }
+    if let Some(k) = f.kind {
+        q = q.filter(A::Kind.eq(k.as_str()));
+    }
+    let paginator = q
+        .order_by_desc(A::AssessedOn)
+        .order_by_desc(A::Id)
+        .paginate(db, per_page);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page - 1).await?;
+    Ok((items.iter().map(summary_of).collect(), total))
+}
+
+/// Deletes a draft and everything it holds.
+pub async fn delete_draft<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    expected: i32,
+) -> Result<()> {
+    ensure_status(m, Status::Draft, "deleting")?;
+    let result = Assessments::delete_many()
+        .filter(A::Id.eq(m.id))
+        .filter(A::RowVersion.eq(expected))
+        .filter(A::Status.eq(Status::Draft.as_str()))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed(
+            "the assessment changed since you read it".into(),
+        ));
+    }
+    changes::record::<_, AssessmentSummary>(
+        db,
+        "assessment",
+        &m.id.to_string(),
+        changes::Op::Delete,
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Moves a draft to another date (the unit's version and thresholds follow the date).
+pub async fn reschedule<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    on: NaiveDate,
+    expected: i32,
+) -> Result<assessment::Model> {
+    ensure_status(m, Status::Draft, "editing")?;
+    let prepared = prepare(
+        db,
+        NewAssessment {
+            unit_code: m.unit_code.clone(),
+            criteria_version_id: m.criteria_version_id,
+            assessed_on: on,
+            kind: Kind::parse(&m.kind).unwrap_or(Kind::SelfAssessment),
+        },
+    )
+    .await?;
+    claim(db, m, expected, Status::Draft, Status::Draft).await?;
+    let scope = prepared.scope();
+    Assessments::update_many()
+        .col_expr(A::AssessedOn, Expr::value(on))
+        .col_expr(A::Year, Expr::value(on.year()))
+        .col_expr(A::ProvinceCode, Expr::value(scope.province))
+        .col_expr(A::DistrictCode, Expr::value(scope.district))
+        .col_expr(A::CommuneCode, Expr::value(scope.commune))
+        .col_expr(A::Region, Expr::value(prepared.unit.region.clone()))
+        .col_expr(A::CommuneGroup, Expr::value(prepared.unit.commune_group))
+        .filter(A::Id.eq(m.id))
+        .exec(db)
+        .await
+        .on_unique(
+            "assessed_on",
+            "this unit already has an assessment of this kind against this version on this date",
+        )?;
+    let fresh = reload(db, m.id).await?;
+    refresh_results(db, &fresh).await?;
+    let fresh = reload(db, m.id).await?;
+    record_change(db, &fresh).await?;
+    Ok(fresh)
+}
