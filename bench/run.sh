@@ -5,7 +5,9 @@
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/ntm_bench bench/run.sh   # PostgreSQL
 #
 # Every figure is printed next to GET /health measured in the same run. Tunables:
-# DURATION (seconds per target, default 10), CONNECTIONS (64), THREADS (2).
+# DURATION (seconds per target, default 10), CONNECTIONS (64), THREADS (2), ASSESSMENTS
+# (assessments seeded for the assessment figures, default 10051: one per pre-reform commune;
+# 0 skips them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,9 +52,11 @@ TOKEN=$(curl -fs -H 'content-type: application/json' -d '{"username":"admin","pa
 VERSION=$(curl -fs "$BASE/api/v1/criteria-versions?level=commune&scope=national&effective_on=2023-01-01" | python3 -c 'import json,sys; d=json.load(sys.stdin)["items"]; print(d[0]["id"] if d else "")')
 BASE_VERSION=$(curl -fs "$BASE/api/v1/criteria-versions?level=commune&scope=national&effective_on=2018-01-01" | python3 -c 'import json,sys; d=json.load(sys.stdin)["items"]; print(d[0]["id"] if d else "")')
 
-run() {  # name path
-  local out
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN" "$BASE$2")
+run() {  # name path [wrk lua script]; AUTH=1 sends the admin's token (public reads go without)
+  local out script=() auth=()
+  [ -n "${3:-}" ] && script=(-s "$3")
+  [ -n "${AUTH:-}" ] && auth=(-H "Authorization: Bearer $TOKEN")
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${script[@]}" "${auth[@]}" "$BASE$2")
   local rps p50 p99 errors
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
@@ -66,9 +70,18 @@ run "GET /api/v1/provinces" "/api/v1/provinces"
 run "GET /api/v1/communes?q=ky lac" "/api/v1/communes?q=ky%20lac"
 run "GET /api/v1/communes?province=42&on=2024-12-31" "/api/v1/communes?province=42&on=2024-12-31"
 run "GET /api/v1/communes/18850?on=2021-09-25" "/api/v1/communes/18850?on=2021-09-25"
+AUTH=1 run "GET /api/v1/provinces (with a token)" "/api/v1/provinces"
 if [ -n "$VERSION" ]; then
   run "GET /api/v1/criteria-versions/$VERSION (whole tree)" "/api/v1/criteria-versions/$VERSION"
   [ -n "$BASE_VERSION" ] && run "GET /api/v1/criteria-versions/$VERSION/diff" "/api/v1/criteria-versions/$VERSION/diff?base=$BASE_VERSION"
+fi
+if [ "${ASSESSMENTS:-10051}" != 0 ]; then
+  python3 bench/seed_assessments.py "$BASE" "$TOKEN" "$WORK" "${ASSESSMENTS:-10051}"
+  ID=$(head -n 1 "$WORK/ids.txt")
+  AUTH=1 run "GET /api/v1/assessments?province=42 (admin)" "/api/v1/assessments?province=42"
+  AUTH=1 run "GET /api/v1/assessments/$ID (57 indicators)" "/api/v1/assessments/$ID"
+  AUTH=1 ASSESSMENT_IDS="$WORK/ids.txt" VALUES_JSON="$WORK/values.json" \
+    run "PUT /assessments/{random}/indicator-values (57)" "/" bench/put_values.lua
 fi
 run "GET /health (again, after the rest)" "/health"
 printf 'resident memory after the load: %s (peak %s)\n' \

@@ -5,6 +5,11 @@ use ntm_api::config::{Cli, Command, ImportCommand, UserCommand};
 use ntm_api::startup::{self, Application};
 use ntm_api::{auth, import, services, telemetry};
 
+/// mimalloc: the request path allocates a lot, and glibc's per-thread arenas inflate the
+/// resident memory of a multi-threaded server (measured in docs/BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -42,6 +42,7 @@ Authenticate with `POST /api/v1/auth/token`, then press **Authorize** and paste 
         (name = "assessments", description = "Assessments of units against criteria versions (\"đạt 12/20 tiêu chí\") and their review → appraisal workflow"),
         (name = "recognitions", description = "Recognition decisions (quyết định công nhận), revocations (thu hồi) and each commune's current level"),
         (name = "registrations", description = "Registrations to reach a level in a target year (đăng ký đạt chuẩn)"),
+        (name = "reports", description = "Progress reports for a province, a district or the nation, in JSON or CSV"),
         (name = "criteria", description = "Criteria sets (bộ tiêu chí) and their versions: legal basis, criteria, indicators, thresholds by region, commune group and year"),
     )
 )]

@@ -22,6 +22,8 @@ use crate::{api, auth, openapi, reference};
 pub struct AppState {
     pub db: DatabaseConnection,
     pub tokens: TokenKeys,
+    /// Read model of the administrative units for public reads.
+    pub units: std::sync::Arc<crate::services::unit_cache::UnitCache>,
 }
 
 pub struct Application {
@@ -41,9 +43,16 @@ impl Application {
                 auth::tokens::random_secret()
             }
         };
+        let units = std::sync::Arc::new(crate::services::unit_cache::UnitCache::default());
+        crate::services::unit_cache::UnitCache::watch(
+            std::sync::Arc::downgrade(&units),
+            db.clone(),
+            Duration::from_secs(2),
+        );
         let state = web::Data::new(AppState {
             db: db.clone(),
             tokens: TokenKeys::new(&secret),
+            units,
         });
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
@@ -163,8 +172,15 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 /// Connects to SQLite (WAL, foreign keys, busy timeout) or PostgreSQL.
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(config.database_url.clone());
+    // SQLite has one writer at a time and a page cache per connection: a few connections
+    // serve it best.
+    let max = if config.database_url.starts_with("sqlite") {
+        config.db_max_connections.min(8)
+    } else {
+        config.db_max_connections
+    };
     options
-        .max_connections(config.db_max_connections)
+        .max_connections(max)
         .min_connections(0)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod criteria;
 pub mod health;
 pub mod recognitions;
+pub mod reports;
 pub mod units;
 pub mod users;
 
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     criteria::configure(cfg);
     assessments::configure(cfg);
     recognitions::configure(cfg);
+    reports::configure(cfg);
 }
 
 /// Any path the service does not know.

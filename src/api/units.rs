@@ -12,7 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{Caller, MaybeCaller, Permission, Scope};
 use crate::domain::units::Level;
-use crate::error::Result;
+use crate::error::{ApiError, Result};
 use crate::extract::{etag, IfMatch, Page, Pagination, ValidJson, ValidQuery, Validate};
 use crate::services::units::{self, UnitFilter, UnitInput, UnitPatch, UnitView};
 use crate::startup::AppState;
@@ -121,20 +121,41 @@ fn with_etag(
         .json(UnitView::from(m))
 }
 
+fn json_bytes<T: serde::Serialize>(value: &T) -> Result<web::Bytes> {
+    serde_json::to_vec(value)
+        .map(web::Bytes::from)
+        .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// Lists from the in-memory snapshot; answers without `q` are cached with it.
 pub async fn list(
     state: &AppState,
     level: Level,
     filter: UnitFilter,
     pagination: Pagination,
-) -> Result<web::Json<Page<UnitView>>> {
+) -> Result<HttpResponse> {
     let (page, per_page) = pagination.resolve()?;
-    let (items, total) = units::list(&state.db, level, &filter, page, per_page).await?;
-    Ok(web::Json(Page {
-        items: items.iter().map(UnitView::from).collect(),
-        page,
-        per_page,
-        total,
-    }))
+    let snapshot = state.units.snapshot(&state.db).await?;
+    let render = || {
+        let (items, total) = snapshot.list(level, &filter, page, per_page);
+        json_bytes(&Page {
+            items: items.into_iter().map(UnitView::from).collect(),
+            page,
+            per_page,
+            total,
+        })
+    };
+    let body = if filter.q.is_some() {
+        render()?
+    } else {
+        snapshot.cached(
+            format!("list|{}|{filter:?}|{page}|{per_page}", level.as_str()),
+            render,
+        )?
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 pub async fn get(
@@ -143,8 +164,15 @@ pub async fn get(
     code: &str,
     on: Option<NaiveDate>,
 ) -> Result<HttpResponse> {
-    let unit = units::get_on(&state.db, level, code, on).await?;
-    Ok(with_etag(HttpResponse::Ok(), &unit))
+    let snapshot = state.units.snapshot(&state.db).await?;
+    let unit = snapshot.get_on(level, code, on)?;
+    let body = snapshot.cached(format!("get|{}|{}", level.as_str(), unit.id), || {
+        json_bytes(&UnitView::from(unit))
+    })?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(unit.id, unit.row_version)))
+        .content_type("application/json")
+        .body(body))
 }
 
 pub async fn create(
@@ -170,6 +198,7 @@ pub async fn create(
     caller.ensure(permission(level), &unit.scope())?;
     let model = units::insert(&txn, &unit).await?;
     txn.commit().await?;
+    state.units.invalidate();
     tracing::info!(level = level.as_str(), code = %model.code, by = %caller.username, "unit created");
     let location = match level {
         Level::Province => format!("/api/v1/provinces/{}", model.code),
@@ -198,6 +227,7 @@ pub async fn patch(
     if_match.check(&etag(current.id, current.row_version))?;
     let model = units::update(&txn, &current, patch, if_match.expected_version()).await?;
     txn.commit().await?;
+    state.units.invalidate();
     tracing::info!(level = level.as_str(), code, by = %caller.username, "unit updated");
     Ok(with_etag(HttpResponse::Ok(), &model))
 }
@@ -216,6 +246,7 @@ pub async fn delete(
     if_match.check(&etag(current.id, current.row_version))?;
     units::delete(&txn, &current, if_match.expected_version()).await?;
     txn.commit().await?;
+    state.units.invalidate();
     tracing::info!(level = level.as_str(), code, by = %caller.username, "unit deleted");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -328,7 +359,7 @@ macro_rules! unit_collection_routes {
             _caller: MaybeCaller,
             query: ValidQuery<$query>,
             pagination: ValidQuery<Pagination>,
-        ) -> Result<web::Json<Page<UnitView>>> {
+        ) -> Result<HttpResponse> {
             list(&state, $level, query.0.into(), pagination.0).await
         }
 
@@ -434,8 +465,12 @@ pub async fn list_villages(
     code: web::Path<String>,
     query: ValidQuery<VillageQuery>,
     pagination: ValidQuery<Pagination>,
-) -> Result<web::Json<Page<UnitView>>> {
-    units::get_on(&state.db, Level::Commune, &code, None).await?;
+) -> Result<HttpResponse> {
+    state
+        .units
+        .snapshot(&state.db)
+        .await?
+        .get_on(Level::Commune, &code, None)?;
     let filter = UnitFilter {
         commune: Some(code.into_inner()),
         q: query.0.q,

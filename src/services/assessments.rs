@@ -630,58 +630,83 @@ pub async fn write_values<C: ConnectionTrait>(
     }
     claim(db, m, expected, Status::Draft, Status::Draft).await?;
     let now = Utc::now();
-    for item in &input.values {
+    // One DELETE and one multi-row INSERT per kind of input, not one per item.
+    if !input.values.is_empty() {
         assessment_value::Entity::delete_many()
             .filter(assessment_value::Column::AssessmentId.eq(m.id))
-            .filter(assessment_value::Column::IndicatorCode.eq(item.indicator_code.as_str()))
+            .filter(
+                assessment_value::Column::IndicatorCode
+                    .is_in(input.values.iter().map(|v| v.indicator_code.clone())),
+            )
             .exec(db)
             .await?;
-        if let Some(value) = item.value {
-            let (number, boolean) = match value {
-                Value::Bool(b) => (None, Some(b)),
-                Value::Number(n) => (Some(n), None),
-            };
-            assessment_value::ActiveModel {
-                assessment_id: Set(m.id),
-                indicator_code: Set(item.indicator_code.clone()),
-                value_number: Set(number),
-                value_bool: Set(boolean),
-                recorded_by: Set(by.to_string()),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(db)
-            .await?;
+        let rows: Vec<assessment_value::ActiveModel> = input
+            .values
+            .iter()
+            .filter_map(|item| {
+                let (number, boolean) = match item.value? {
+                    Value::Bool(b) => (None, Some(b)),
+                    Value::Number(n) => (Some(n), None),
+                };
+                Some(assessment_value::ActiveModel {
+                    assessment_id: Set(m.id),
+                    indicator_code: Set(item.indicator_code.clone()),
+                    value_number: Set(number),
+                    value_bool: Set(boolean),
+                    recorded_by: Set(by.to_string()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                })
+            })
+            .collect();
+        if !rows.is_empty() {
+            assessment_value::Entity::insert_many(rows)
+                .exec_without_returning(db)
+                .await?;
         }
     }
-    for d in &input.criteria_decisions {
+    if !input.criteria_decisions.is_empty() {
         criterion_decision::Entity::delete_many()
             .filter(criterion_decision::Column::AssessmentId.eq(m.id))
-            .filter(criterion_decision::Column::CriterionCode.eq(d.criterion_code.as_str()))
+            .filter(
+                criterion_decision::Column::CriterionCode.is_in(
+                    input
+                        .criteria_decisions
+                        .iter()
+                        .map(|d| d.criterion_code.clone()),
+                ),
+            )
             .exec(db)
             .await?;
-        let result = d.result.or(d.met.map(|met| {
-            if met {
-                CriterionResult::Met
-            } else {
-                CriterionResult::NotMet
-            }
-        }));
-        if let Some(result) = result {
-            criterion_decision::ActiveModel {
-                assessment_id: Set(m.id),
-                criterion_code: Set(d.criterion_code.clone()),
-                result: Set(result.as_str().into()),
-                note: Set(d.note.clone()),
-                decided_by: Set(by.to_string()),
-                decided_at: Set(now),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(db)
-            .await?;
+        let rows: Vec<criterion_decision::ActiveModel> = input
+            .criteria_decisions
+            .iter()
+            .filter_map(|d| {
+                let result = d.result.or(d.met.map(|met| {
+                    if met {
+                        CriterionResult::Met
+                    } else {
+                        CriterionResult::NotMet
+                    }
+                }))?;
+                Some(criterion_decision::ActiveModel {
+                    assessment_id: Set(m.id),
+                    criterion_code: Set(d.criterion_code.clone()),
+                    result: Set(result.as_str().into()),
+                    note: Set(d.note.clone()),
+                    decided_by: Set(by.to_string()),
+                    decided_at: Set(now),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                })
+            })
+            .collect();
+        if !rows.is_empty() {
+            criterion_decision::Entity::insert_many(rows)
+                .exec_without_returning(db)
+                .await?;
         }
     }
     let fresh = reload(db, m.id).await?;

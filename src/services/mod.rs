@@ -4,6 +4,8 @@ pub mod assessments;
 pub mod changes;
 pub mod criteria;
 pub mod recognitions;
+pub mod reports;
+pub mod unit_cache;
 pub mod units;
 pub mod users;
 

@@ -9,5 +9,6 @@ mod health;
 mod import;
 mod openapi;
 mod reference;
+mod reports;
 mod units;
 mod users;

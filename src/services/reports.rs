@@ -1,0 +1,338 @@
+//! Progress reports: counts by level, registrations, mean criteria met and per-criterion
+//! met rates, computed with aggregate queries in the database (never by loading every row).
+//!
+//! Definitions (also in the README):
+//! - the report's day is 31 December of `year`, or today for the current year;
+//! - `units`: communes valid on that day inside the scope;
+//! - `by_level`: each of those communes at its highest recognition decided by that day and
+//!   not revoked by then; `none` for the others;
+//! - `registered`: registrations whose target year is `year`, by level;
+//! - `mean_criteria_met` and `criteria`: over the latest non-draft assessment of each unit
+//!   in the scope assessed in `year` or before;
+//! - `hardest`: the three criteria with the lowest met rate.
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryResult, Statement, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::Result;
+use crate::services::criteria::tree_of;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportScope {
+    pub province: Option<String>,
+    pub district: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CriterionRate {
+    pub code: String,
+    pub name: String,
+    /// Share of the latest assessments meeting this criterion, 0 to 1.
+    pub met_rate: f64,
+    /// How many of those assessments include the criterion.
+    pub assessed: i64,
+}
+
+/// `GET /reports/progress`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProgressReport {
+    pub scope: ReportScope,
+    pub year: i32,
+    /// Communes valid on the report's day in the scope.
+    pub units: i64,
+    /// Communes by current level: none, commune, commune_advanced, commune_model.
+    pub by_level: BTreeMap<String, i64>,
+    /// Registrations for `year`, by level.
+    pub registered: BTreeMap<String, i64>,
+    /// Units with at least one non-draft assessment up to `year`.
+    pub assessed_units: i64,
+    /// Mean number of criteria met in each unit's latest assessment (null without any).
+    pub mean_criteria_met: Option<f64>,
+    pub criteria: Vec<CriterionRate>,
+    /// The three criteria with the lowest met rate.
+    pub hardest: Vec<String>,
+}
+
+/// Turns `$1, $2…` into the backend's placeholders. PostgreSQL takes them as they are;
+/// SQLite numbers `$NAME` parameters in order of first appearance, which matches as long as
+/// they first appear in ascending order (checked here).
+fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+    debug_assert!(
+        (1..=values.len())
+            .all(|i| sql.find(&format!("${i}"))
+                < sql.find(&format!("${}", i + 1)).or(Some(usize::MAX))),
+        "placeholders must first appear in ascending order"
+    );
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+struct Filter {
+    sql: String,
+    values: Vec<Value>,
+}
+
+/// `AND province_code = $n AND district_code = $m` for a table alias, numbering after
+/// `first` placeholders.
+fn scope_filter(alias: &str, scope: &ReportScope, first: usize) -> Filter {
+    let mut sql = String::new();
+    let mut values = Vec::new();
+    if let Some(p) = &scope.province {
+        values.push(Value::from(p.clone()));
+        sql.push_str(&format!(
+            " AND {alias}province_code = ${}",
+            first + values.len()
+        ));
+    }
+    if let Some(d) = &scope.district {
+        values.push(Value::from(d.clone()));
+        sql.push_str(&format!(
+            " AND {alias}district_code = ${}",
+            first + values.len()
+        ));
+    }
+    Filter { sql, values }
+}
+
+fn get_i64(row: &QueryResult, col: &str) -> i64 {
+    row.try_get::<i64>("", col)
+        .or_else(|_| row.try_get::<i32>("", col).map(i64::from))
+        .unwrap_or(0)
+}
+
+fn get_f64(row: &QueryResult, col: &str) -> Option<f64> {
+    row.try_get::<Option<f64>>("", col).ok().flatten()
+}
+
+/// The day a yearly report describes.
+pub fn report_day(year: i32) -> NaiveDate {
+    let today = Utc::now().date_naive();
+    if year >= today.year() {
+        today
+    } else {
+        NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today)
+    }
+}
+
+pub async fn progress<C: ConnectionTrait>(
+    db: &C,
+    scope: &ReportScope,
+    year: i32,
+) -> Result<ProgressReport> {
+    let backend = db.get_database_backend();
+    let day = report_day(year);
+
+    // Communes valid on the day.
+    let f = scope_filter("", scope, 1);
+    let mut values = vec![Value::from(day)];
+    values.extend(f.values);
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM units WHERE level = 'commune' \
+         AND (valid_from IS NULL OR valid_from <= $1) AND (valid_to IS NULL OR valid_to >= $1){}",
+        f.sql
+    );
+    let units = db
+        .query_one_raw(statement(backend, &sql, values))
+        .await?
+        .map(|r| get_i64(&r, "n"))
+        .unwrap_or(0);
+
+    // Highest standing recognition of each commune on the day, counted by level.
+    let f = scope_filter("", scope, 1);
+    let mut values = vec![Value::from(day)];
+    values.extend(f.values);
+    let sql = format!(
+        "SELECT rank, COUNT(*) AS n FROM ( \
+           SELECT unit_code, MAX(CASE level WHEN 'commune_model' THEN 3 WHEN 'commune_advanced' THEN 2 ELSE 1 END) AS rank \
+           FROM recognitions WHERE unit_level = 'commune' AND decided_on <= $1 \
+             AND (revoked = FALSE OR revoked_on IS NULL OR revoked_on > $1){} \
+           GROUP BY unit_code) ranked GROUP BY rank",
+        f.sql
+    );
+    let mut by_level: BTreeMap<String, i64> =
+        ["none", "commune", "commune_advanced", "commune_model"]
+            .iter()
+            .map(|l| (l.to_string(), 0))
+            .collect();
+    let mut recognized = 0;
+    for row in db.query_all_raw(statement(backend, &sql, values)).await? {
+        let n = get_i64(&row, "n");
+        let level = match get_i64(&row, "rank") {
+            3 => "commune_model",
+            2 => "commune_advanced",
+            _ => "commune",
+        };
+        recognized += n;
+        *by_level.entry(level.to_string()).or_default() += n;
+    }
+    by_level.insert("none".into(), (units - recognized).max(0));
+
+    // Registrations for the year.
+    let f = scope_filter("", scope, 1);
+    let mut values = vec![Value::from(year)];
+    values.extend(f.values);
+    let sql = format!(
+        "SELECT level, COUNT(*) AS n FROM registrations WHERE target_year = $1{} GROUP BY level",
+        f.sql
+    );
+    let mut registered = BTreeMap::new();
+    for row in db.query_all_raw(statement(backend, &sql, values)).await? {
+        registered.insert(
+            row.try_get::<String>("", "level").unwrap_or_default(),
+            get_i64(&row, "n"),
+        );
+    }
+
+    // The latest non-draft assessment of each unit up to the year.
+    let f = scope_filter("a.", scope, 1);
+    let latest = format!(
+        "FROM assessments a WHERE a.status <> 'draft' AND a.year <= $1{} \
+         AND a.id = (SELECT b.id FROM assessments b WHERE b.unit_code = a.unit_code AND b.unit_level = a.unit_level \
+                     AND b.status <> 'draft' AND b.year <= $1 ORDER BY b.assessed_on DESC, b.id DESC LIMIT 1)",
+        f.sql
+    );
+    let mut values = vec![Value::from(year)];
+    values.extend(f.values.clone());
+    let sql = format!(
+        "SELECT COUNT(*) AS n, AVG(CAST(a.met_count AS DOUBLE PRECISION)) AS mean {latest}"
+    );
+    let sql = if backend == DbBackend::Sqlite {
+        sql.replace("DOUBLE PRECISION", "REAL")
+    } else {
+        sql
+    };
+    let (assessed_units, mean_criteria_met) = match db
+        .query_one_raw(statement(backend, &sql, values.clone()))
+        .await?
+    {
+        Some(row) => (get_i64(&row, "n"), get_f64(&row, "mean")),
+        None => (0, None),
+    };
+    let sql = format!(
+        "SELECT r.criterion_code AS code, COUNT(*) AS n, \
+                CAST(AVG(CASE WHEN r.met THEN 1.0 ELSE 0.0 END) AS DOUBLE PRECISION) AS rate \
+         FROM assessment_results r WHERE r.assessment_id IN (SELECT a.id {latest}) \
+         GROUP BY r.criterion_code"
+    );
+    let sql = if backend == DbBackend::Sqlite {
+        sql.replace("DOUBLE PRECISION", "REAL")
+    } else {
+        sql
+    };
+    let mut rates: Vec<(String, i64, f64)> = db
+        .query_all_raw(statement(backend, &sql, values.clone()))
+        .await?
+        .iter()
+        .map(|row| {
+            (
+                row.try_get::<String>("", "code").unwrap_or_default(),
+                get_i64(row, "n"),
+                get_f64(row, "rate").unwrap_or(0.0),
+            )
+        })
+        .collect();
+    // Criterion names from the versions those assessments use (a handful of trees).
+    let sql = format!("SELECT DISTINCT a.criteria_version_id AS v {latest}");
+    let mut names: HashMap<String, String> = HashMap::new();
+    for row in db.query_all_raw(statement(backend, &sql, values)).await? {
+        let id = get_i64(&row, "v") as i32;
+        if let Some(version) = entity::criteria_version::Entity::find_by_id(id)
+            .one(db)
+            .await?
+        {
+            for c in tree_of(&version)? {
+                names.entry(c.code).or_insert(c.name);
+            }
+        }
+    }
+    rates.sort_by_key(|r| numeric_code(&r.0));
+    let criteria: Vec<CriterionRate> = rates
+        .iter()
+        .map(|(code, n, rate)| CriterionRate {
+            code: code.clone(),
+            name: names.get(code).cloned().unwrap_or_default(),
+            met_rate: (rate * 10_000.0).round() / 10_000.0,
+            assessed: *n,
+        })
+        .collect();
+    let mut hardest: Vec<&CriterionRate> = criteria.iter().collect();
+    hardest.sort_by(|a, b| {
+        a.met_rate
+            .total_cmp(&b.met_rate)
+            .then_with(|| numeric_code(&a.code).cmp(&numeric_code(&b.code)))
+    });
+    Ok(ProgressReport {
+        scope: scope.clone(),
+        year,
+        units,
+        by_level,
+        registered,
+        assessed_units,
+        mean_criteria_met: mean_criteria_met.map(|m| (m * 100.0).round() / 100.0),
+        hardest: hardest.iter().take(3).map(|c| c.code.clone()).collect(),
+        criteria,
+    })
+}
+
+/// Sorts "2" before "10" and "15.1" after "15".
+fn numeric_code(code: &str) -> (Vec<u32>, String) {
+    (
+        code.split('.')
+            .map(|p| p.parse().unwrap_or(u32::MAX))
+            .collect(),
+        code.to_string(),
+    )
+}
+
+/// The report as CSV for spreadsheets: UTF-8 with a byte-order mark (Excel then reads
+/// Vietnamese correctly), one row per figure: `section,key,name,value`.
+pub fn to_csv(reports: &[ProgressReport]) -> Result<Vec<u8>> {
+    let failed = |e: csv::Error| crate::error::ApiError::Internal(e.into());
+    let mut w = csv::Writer::from_writer(Vec::from("\u{feff}".as_bytes()));
+    w.write_record(["year", "section", "key", "name", "value"])
+        .map_err(failed)?;
+    for r in reports {
+        let year = r.year.to_string();
+        let mut put = |section: &str, key: &str, name: &str, value: String| {
+            w.write_record([year.as_str(), section, key, name, value.as_str()])
+                .map_err(failed)
+        };
+        put(
+            "scope",
+            "province",
+            "",
+            r.scope.province.clone().unwrap_or_default(),
+        )?;
+        put(
+            "scope",
+            "district",
+            "",
+            r.scope.district.clone().unwrap_or_default(),
+        )?;
+        put("units", "", "", r.units.to_string())?;
+        for (level, n) in &r.by_level {
+            put("by_level", level, "", n.to_string())?;
+        }
+        for (level, n) in &r.registered {
+            put("registered", level, "", n.to_string())?;
+        }
+        put("assessed_units", "", "", r.assessed_units.to_string())?;
+        put(
+            "mean_criteria_met",
+            "",
+            "",
+            r.mean_criteria_met
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+        )?;
+        for c in &r.criteria {
+            put("criteria", &c.code, &c.name, c.met_rate.to_string())?;
+        }
+        put("hardest", "", "", r.hardest.join(" "))?;
+    }
+    w.into_inner().map_err(|e| {
+        crate::error::ApiError::Internal(anyhow::anyhow!("writing the CSV failed: {e}"))
+    })
+}

@@ -1,0 +1,254 @@
+//! An in-memory read model of the administrative units for the public reads.
+//!
+//! Units are reference data: 14,165 rows read constantly and written rarely. Lists and
+//! searches are served from a snapshot in memory instead of the database. The snapshot is
+//! rebuilt on the next read after a unit write commits in this process, and a poller checks
+//! the change feed every two seconds so writes made by another instance (or by
+//! `ntm-api import`) show within that time. Writes and their validation always read the
+//! database inside their transaction, never this cache.
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock, Weak};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
+
+use entity::unit;
+
+use crate::domain::text::fold;
+use crate::domain::units::{resolve_version, Level};
+use crate::error::{ApiError, Result};
+use crate::services::units::{period_of, today, UnitFilter};
+
+/// Serialized responses kept per snapshot, at most this many (then the map is cleared).
+const MAX_CACHED_RESPONSES: usize = 4096;
+
+/// One consistent view of every unit version.
+pub struct Snapshot {
+    /// The change-feed position this snapshot includes.
+    pub seq: i64,
+    /// Serialized answers to repeated reads (lists without `q`, single units), valid for
+    /// this snapshot only.
+    responses: std::sync::Mutex<HashMap<String, actix_web::web::Bytes>>,
+    /// Versions per level, ordered by code, then `valid_from` (open start first), then id.
+    by_level: HashMap<Level, Vec<unit::Model>>,
+    /// Positions in `by_level` of each code's versions.
+    by_code: HashMap<(Level, String), Vec<usize>>,
+}
+
+impl Snapshot {
+    fn build(seq: i64, mut rows: Vec<unit::Model>) -> Self {
+        rows.sort_by(|a, b| {
+            (a.level.as_str(), a.code.as_str(), a.valid_from, a.id).cmp(&(
+                b.level.as_str(),
+                b.code.as_str(),
+                b.valid_from,
+                b.id,
+            ))
+        });
+        let mut by_level: HashMap<Level, Vec<unit::Model>> = HashMap::new();
+        for row in rows {
+            if let Some(level) = Level::parse(&row.level) {
+                by_level.entry(level).or_default().push(row);
+            }
+        }
+        let mut by_code: HashMap<(Level, String), Vec<usize>> = HashMap::new();
+        for (level, rows) in &by_level {
+            for (i, row) in rows.iter().enumerate() {
+                by_code
+                    .entry((*level, row.code.clone()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        Snapshot {
+            seq,
+            by_level,
+            by_code,
+            responses: Default::default(),
+        }
+    }
+
+    /// Same semantics as [`crate::services::units::list`].
+    pub fn list(
+        &self,
+        level: Level,
+        f: &UnitFilter,
+        page: u64,
+        per_page: u64,
+    ) -> (Vec<&unit::Model>, u64) {
+        let q = f.q.as_deref().map(fold).filter(|q| !q.is_empty());
+        let finder = q.as_deref().map(memchr::memmem::Finder::new);
+        let matches = |u: &&unit::Model| {
+            f.province
+                .as_ref()
+                .is_none_or(|p| u.province_code.as_ref() == Some(p))
+                && f.district
+                    .as_ref()
+                    .is_none_or(|d| u.district_code.as_ref() == Some(d))
+                && f.commune
+                    .as_ref()
+                    .is_none_or(|c| u.commune_code.as_ref() == Some(c))
+                && finder
+                    .as_ref()
+                    .is_none_or(|f| f.find(u.search_ascii.as_bytes()).is_some())
+                && f.on.is_none_or(|day| period_of(u).contains(day))
+        };
+        let rows = self.by_level.get(&level).map(Vec::as_slice).unwrap_or(&[]);
+        let mut total = 0u64;
+        let skip = (page - 1) * per_page;
+        let mut items = Vec::new();
+        for u in rows.iter().filter(matches) {
+            if total >= skip && (items.len() as u64) < per_page {
+                items.push(u);
+            }
+            total += 1;
+        }
+        (items, total)
+    }
+
+    /// Same semantics as [`crate::services::units::find_on`].
+    pub fn find_on(&self, level: Level, code: &str, on: Option<NaiveDate>) -> Option<&unit::Model> {
+        let rows = self.by_level.get(&level)?;
+        let versions: Vec<&unit::Model> = self
+            .by_code
+            .get(&(level, code.to_string()))?
+            .iter()
+            .map(|i| &rows[*i])
+            .collect();
+        resolve_version(&versions, |v| period_of(v), on, today()).map(|i| versions[i])
+    }
+
+    /// A cached serialized response, or `make`'s, stored under `key` for this snapshot.
+    pub fn cached<E>(
+        &self,
+        key: String,
+        make: impl FnOnce() -> Result<actix_web::web::Bytes, E>,
+    ) -> Result<actix_web::web::Bytes, E> {
+        if let Some(hit) = self.lock_responses().get(&key) {
+            return Ok(hit.clone());
+        }
+        let bytes = make()?;
+        let mut responses = self.lock_responses();
+        if responses.len() >= MAX_CACHED_RESPONSES {
+            responses.clear();
+        }
+        responses.insert(key, bytes.clone());
+        Ok(bytes)
+    }
+
+    fn lock_responses(&self) -> std::sync::MutexGuard<'_, HashMap<String, actix_web::web::Bytes>> {
+        self.responses.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Like [`Self::find_on`], 404 when there is none.
+    pub fn get_on(&self, level: Level, code: &str, on: Option<NaiveDate>) -> Result<&unit::Model> {
+        self.find_on(level, code, on).ok_or_else(|| match on {
+            Some(day) => ApiError::NotFound(format!(
+                "no {} with the code {code} was valid on {day}",
+                level.noun()
+            )),
+            None => ApiError::NotFound(format!("no {} has the code {code}", level.noun())),
+        })
+    }
+}
+
+pub struct UnitCache {
+    snapshot: RwLock<Arc<Snapshot>>,
+    dirty: AtomicBool,
+    reload: tokio::sync::Mutex<()>,
+}
+
+impl Default for UnitCache {
+    fn default() -> Self {
+        UnitCache {
+            snapshot: RwLock::new(Arc::new(Snapshot::build(0, Vec::new()))),
+            dirty: AtomicBool::new(true),
+            reload: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+async fn unit_seq<C: ConnectionTrait>(db: &C) -> Result<i64> {
+    let query = Query::select()
+        .expr(Func::coalesce([
+            Expr::from(Func::max(Expr::col(entity::change::Column::Seq))),
+            Expr::val(0i64),
+        ]))
+        .from(entity::change::Entity)
+        .and_where(Expr::col(entity::change::Column::Entity).eq("unit"))
+        .to_owned();
+    let row = db.query_one(&query).await?;
+    Ok(row
+        .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+        .unwrap_or(0))
+}
+
+impl UnitCache {
+    /// Marks the snapshot stale; call after a unit write commits.
+    pub fn invalidate(&self) {
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    fn current(&self) -> Arc<Snapshot> {
+        self.snapshot
+            .read()
+            .map(|s| s.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// The current snapshot, rebuilt first when stale (one rebuild at a time).
+    pub async fn snapshot(&self, db: &DatabaseConnection) -> Result<Arc<Snapshot>> {
+        if !self.dirty.load(Ordering::Acquire) {
+            return Ok(self.current());
+        }
+        let _guard = self.reload.lock().await;
+        if !self.dirty.load(Ordering::Acquire) {
+            return Ok(self.current());
+        }
+        self.dirty.store(false, Ordering::Release);
+        let seq = unit_seq(db).await;
+        let rows = unit::Entity::find()
+            .filter(unit::Column::Id.gt(0))
+            .order_by_asc(unit::Column::Id)
+            .all(db)
+            .await
+            .map_err(ApiError::from);
+        let (seq, rows) = match (seq, rows) {
+            (Ok(seq), Ok(rows)) => (seq, rows),
+            (Err(e), _) | (_, Err(e)) => {
+                self.invalidate();
+                return Err(e);
+            }
+        };
+        let snapshot = Arc::new(Snapshot::build(seq, rows));
+        match self.snapshot.write() {
+            Ok(mut s) => *s = snapshot.clone(),
+            Err(poisoned) => *poisoned.into_inner() = snapshot.clone(),
+        }
+        tracing::debug!(seq, "unit snapshot rebuilt");
+        Ok(snapshot)
+    }
+
+    /// Polls the change feed and marks the snapshot stale when another process changed a
+    /// unit. Ends when the cache is dropped.
+    pub fn watch(cache: Weak<UnitCache>, db: DatabaseConnection, every: Duration) {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(cache) = cache.upgrade() else { break };
+                match unit_seq(&db).await {
+                    Ok(seq) if seq > cache.current().seq => cache.invalidate(),
+                    Ok(_) => {}
+                    Err(e) => tracing::debug!(error = %e, "unit change poll failed"),
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,173 @@
+use ntm_api::auth::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::assessments::{ha_tinh_set, values_meeting};
+use crate::helpers::{error_fields, expect_json, expect_problem, TestApp};
+
+/// Kỳ Lạc at 12/20 and Kỳ Tây at 9/20, submitted, one registration for 2021.
+async fn hà_tĩnh_2021(app: &TestApp) {
+    let version = ha_tinh_set(app).await;
+    for (unit, met) in [("18850", 12), ("18793", 9)] {
+        let token = app.token_for(Role::Commune, Some(unit)).await;
+        let body = json!({"unit_code": unit, "criteria_version_id": version, "assessed_on": "2021-09-25", "kind": "self"});
+        let id = expect_json(
+            app.post("/api/v1/assessments", Some(&token), &body).await,
+            StatusCode::CREATED,
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap();
+        let put = app
+            .send_json(
+                reqwest::Method::PUT,
+                &format!("/api/v1/assessments/{id}/indicator-values"),
+                Some(&token),
+                &values_meeting(met),
+            )
+            .await;
+        expect_json(put, StatusCode::OK).await;
+        expect_json(
+            app.post(
+                &format!("/api/v1/assessments/{id}/submit"),
+                Some(&token),
+                &json!({}),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    // A draft does not count.
+    let draft_token = app.token_for(Role::Commune, Some("18724")).await;
+    let body = json!({"unit_code": "18724", "criteria_version_id": version, "assessed_on": "2021-09-25", "kind": "self"});
+    expect_json(
+        app.post("/api/v1/assessments", Some(&draft_token), &body)
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let district = app.token_for(Role::District, Some("447")).await;
+    let registration = json!({"unit_code": "18850", "level": "commune", "target_year": 2021});
+    expect_json(
+        app.post("/api/v1/registrations", Some(&district), &registration)
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_province_report_aggregates_the_latest_assessments() {
+    let app = TestApp::spawn().await;
+    hà_tĩnh_2021(&app).await;
+    let communes = app
+        .get_ok(
+            "/api/v1/communes?province=42&on=2021-12-31&per_page=1",
+            None,
+        )
+        .await["total"]
+        .as_i64()
+        .unwrap();
+    let report = app
+        .get_ok("/api/v1/reports/progress?province=42&year=2021", None)
+        .await;
+    assert_eq!(report["scope"], json!({"province": "42", "district": null}));
+    assert_eq!(report["units"], communes);
+    assert_eq!(report["by_level"]["none"], communes);
+    assert_eq!(report["registered"], json!({"commune": 1}));
+    assert_eq!(report["assessed_units"], 2);
+    assert_eq!(report["mean_criteria_met"], 10.5);
+    let criteria = report["criteria"].as_array().unwrap();
+    assert_eq!(criteria.len(), 20);
+    let rate = |code: &str| {
+        criteria.iter().find(|c| c["code"] == code).unwrap()["met_rate"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(
+        (rate("1"), rate("10"), rate("12"), rate("20")),
+        (1.0, 0.5, 0.5, 0.0)
+    );
+    assert_eq!(criteria[9]["name"], "Tiêu chí 10");
+    assert_eq!(report["hardest"], json!(["13", "14", "15"]));
+    // A district report, and a year before any assessment.
+    let district = app
+        .get_ok("/api/v1/reports/progress?district=447&year=2021", None)
+        .await;
+    assert_eq!(district["assessed_units"], 2);
+    let before = app
+        .get_ok("/api/v1/reports/progress?province=42&year=2019", None)
+        .await;
+    assert_eq!(before["assessed_units"], 0);
+    assert!(before["mean_criteria_met"].is_null());
+    // The timeline gives one report a year.
+    let timeline = app
+        .get_ok(
+            "/api/v1/reports/progress/timeline?province=42&from=2020&to=2022",
+            None,
+        )
+        .await;
+    let years: Vec<i64> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["year"].as_i64().unwrap())
+        .collect();
+    assert_eq!(years, [2020, 2021, 2022]);
+    assert_eq!(timeline[1]["mean_criteria_met"], 10.5);
+    let problem = expect_problem(
+        app.get("/api/v1/reports/progress?year=1800", None).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["year"]);
+}
+
+#[tokio::test]
+async fn the_report_as_csv_opens_in_a_spreadsheet() {
+    let app = TestApp::spawn().await;
+    hà_tĩnh_2021(&app).await;
+    let response = app
+        .request(
+            reqwest::Method::GET,
+            "/api/v1/reports/progress?province=42&year=2021",
+            None,
+        )
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let bytes = response.bytes().await.unwrap();
+    assert!(
+        bytes.starts_with("\u{feff}".as_bytes()),
+        "a byte-order mark for Excel"
+    );
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec!["year", "section", "key", "name", "value"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let find = |section: &str, key: &str| {
+        rows.iter()
+            .find(|r| &r[1] == section && &r[2] == key)
+            .map(|r| (r[3].to_string(), r[4].to_string()))
+    };
+    assert_eq!(
+        find("mean_criteria_met", ""),
+        Some((String::new(), "10.5".into()))
+    );
+    assert_eq!(
+        find("criteria", "10"),
+        Some(("Tiêu chí 10".into(), "0.5".into()))
+    );
+    assert_eq!(find("registered", "commune").map(|r| r.1), Some("1".into()));
+    assert!(rows.iter().all(|r| &r[0] == "2021"));
+}
