@@ -7,7 +7,8 @@
 # Every figure is printed next to GET /health measured in the same run. Tunables:
 # DURATION (seconds per target, default 10), CONNECTIONS (64), THREADS (2), ASSESSMENTS
 # (assessments seeded for the assessment figures, default 10051: one per pre-reform commune;
-# 0 skips them).
+# 0 skips them), REPORTS (1: generate the national 10-year data set and measure the reports;
+# 0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,6 +72,7 @@ run "GET /api/v1/communes?q=ky lac" "/api/v1/communes?q=ky%20lac"
 run "GET /api/v1/communes?province=42&on=2024-12-31" "/api/v1/communes?province=42&on=2024-12-31"
 run "GET /api/v1/communes/18850?on=2021-09-25" "/api/v1/communes/18850?on=2021-09-25"
 AUTH=1 run "GET /api/v1/provinces (with a token)" "/api/v1/provinces"
+printf 'resident memory after the unit lists: %s\n' "$(grep VmRSS /proc/$PID/status | awk '{print $2/1024 " MiB"}')"
 if [ -n "$VERSION" ]; then
   run "GET /api/v1/criteria-versions/$VERSION (whole tree)" "/api/v1/criteria-versions/$VERSION"
   [ -n "$BASE_VERSION" ] && run "GET /api/v1/criteria-versions/$VERSION/diff" "/api/v1/criteria-versions/$VERSION/diff?base=$BASE_VERSION"
@@ -82,6 +84,11 @@ if [ "${ASSESSMENTS:-10051}" != 0 ]; then
   AUTH=1 run "GET /api/v1/assessments/$ID (57 indicators)" "/api/v1/assessments/$ID"
   AUTH=1 ASSESSMENT_IDS="$WORK/ids.txt" VALUES_JSON="$WORK/values.json" \
     run "PUT /assessments/{random}/indicator-values (57)" "/" bench/put_values.lua
+fi
+if [ -n "${REPORTS:-1}" ] && [ "${REPORTS:-1}" != 0 ]; then
+  bench/national_dataset.sh "$DATABASE_URL"
+  run "GET /api/v1/reports/progress?year=2021 (national)" "/api/v1/reports/progress?year=2021"
+  run "GET /api/v1/reports/progress?province=42&year=2021" "/api/v1/reports/progress?province=42&year=2021"
 fi
 run "GET /health (again, after the rest)" "/health"
 printf 'resident memory after the load: %s (peak %s)\n' \

@@ -20,6 +20,7 @@ pub struct Model {
     pub status: String,
     pub met_count: i32,
     pub total_count: i32,
+    pub met_mask: i64,
     pub created_by: String,
     pub row_version: i32,
     pub created_at: DateTimeUtc,

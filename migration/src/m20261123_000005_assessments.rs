@@ -57,6 +57,9 @@ impl MigrationTrait for Migration {
                     .col(string_len("status", 16))
                     .col(integer("met_count"))
                     .col(integer("total_count"))
+                    // Bit n-1 set when criterion number n is met: the reports' per-criterion
+                    // rates in one aggregate pass.
+                    .col(big_integer("met_mask").default(0))
                     .col(string_len("created_by", 64))
                     .col(integer("row_version").default(1))
                     .foreign_key(&mut fk(

@@ -149,8 +149,11 @@ pub fn validate_tree(criteria: &[Criterion], errors: &mut Vec<FieldError>) {
                 format!("criterion number {} is used twice", criterion.number),
             ));
         }
-        if criterion.number < 1 {
-            errors.push(FieldError::new(format!("{at}.number"), "must be 1 or more"));
+        if !(1..=62).contains(&criterion.number) {
+            errors.push(FieldError::new(
+                format!("{at}.number"),
+                "must be between 1 and 62",
+            ));
         }
         check_code(&criterion.code, &format!("{at}.code"), errors);
         if !criterion_codes.insert(criterion.code.as_str()) {

@@ -350,6 +350,7 @@ pub async fn insert<C: ConnectionTrait>(
         status: Set(Status::Draft.as_str().into()),
         met_count: Set(0),
         total_count: Set(tree.len() as i32),
+        met_mask: Set(0),
         created_by: Set(by.to_string()),
         row_version: Set(1),
         created_at: Set(now),
@@ -506,7 +507,12 @@ async fn refresh_results<C: ConnectionTrait>(db: &C, m: &assessment::Model) -> R
             .exec_without_returning(db)
             .await?;
     }
+    let mask = outcomes
+        .iter()
+        .filter(|o| o.met && (1..=62).contains(&o.number))
+        .fold(0i64, |mask, o| mask | (1i64 << (o.number - 1)));
     Assessments::update_many()
+        .col_expr(A::MetMask, Expr::value(mask))
         .col_expr(A::MetCount, Expr::value(summary.met))
         .col_expr(A::TotalCount, Expr::value(summary.total))
         .filter(A::Id.eq(m.id))

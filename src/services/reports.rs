@@ -102,10 +102,6 @@ fn get_i64(row: &QueryResult, col: &str) -> i64 {
         .unwrap_or(0)
 }
 
-fn get_f64(row: &QueryResult, col: &str) -> Option<f64> {
-    row.try_get::<Option<f64>>("", col).ok().flatten()
-}
-
 /// The day a yearly report describes.
 pub fn report_day(year: i32) -> NaiveDate {
     let today = Utc::now().date_naive();
@@ -185,68 +181,60 @@ pub async fn progress<C: ConnectionTrait>(
         );
     }
 
-    // The latest non-draft assessment of each unit up to the year.
+    // One pass over the latest non-draft assessment of each unit up to the year: per
+    // criteria version, how many, the criteria met in total, and for each criterion number
+    // how many met it (bit n-1 of met_mask).
     let f = scope_filter("a.", scope, 1);
-    let latest = format!(
-        "FROM assessments a WHERE a.status <> 'draft' AND a.year <= $1{} \
-         AND a.id = (SELECT b.id FROM assessments b WHERE b.unit_code = a.unit_code AND b.unit_level = a.unit_level \
-                     AND b.status <> 'draft' AND b.year <= $1 ORDER BY b.assessed_on DESC, b.id DESC LIMIT 1)",
-        f.sql
-    );
-    let mut values = vec![Value::from(year)];
-    values.extend(f.values.clone());
-    let sql = format!(
-        "SELECT COUNT(*) AS n, AVG(CAST(a.met_count AS DOUBLE PRECISION)) AS mean {latest}"
-    );
-    let sql = if backend == DbBackend::Sqlite {
-        sql.replace("DOUBLE PRECISION", "REAL")
-    } else {
-        sql
-    };
-    let (assessed_units, mean_criteria_met) = match db
-        .query_one_raw(statement(backend, &sql, values.clone()))
-        .await?
-    {
-        Some(row) => (get_i64(&row, "n"), get_f64(&row, "mean")),
-        None => (0, None),
-    };
-    let sql = format!(
-        "SELECT r.criterion_code AS code, COUNT(*) AS n, \
-                CAST(AVG(CASE WHEN r.met THEN 1.0 ELSE 0.0 END) AS DOUBLE PRECISION) AS rate \
-         FROM assessment_results r WHERE r.assessment_id IN (SELECT a.id {latest}) \
-         GROUP BY r.criterion_code"
-    );
-    let sql = if backend == DbBackend::Sqlite {
-        sql.replace("DOUBLE PRECISION", "REAL")
-    } else {
-        sql
-    };
-    let mut rates: Vec<(String, i64, f64)> = db
-        .query_all_raw(statement(backend, &sql, values.clone()))
-        .await?
-        .iter()
-        .map(|row| {
-            (
-                row.try_get::<String>("", "code").unwrap_or_default(),
-                get_i64(row, "n"),
-                get_f64(row, "rate").unwrap_or(0.0),
+    let bits: String = (0..62)
+        .map(|b| {
+            format!(
+                ", SUM(CASE WHEN (met_mask & {}) <> 0 THEN 1 ELSE 0 END) AS b{b}",
+                1i64 << b
             )
         })
         .collect();
-    // Criterion names from the versions those assessments use (a handful of trees).
-    let sql = format!("SELECT DISTINCT a.criteria_version_id AS v {latest}");
+    let sql = format!(
+        "SELECT criteria_version_id AS v, COUNT(*) AS n, SUM(met_count) AS met{bits} FROM ( \
+           SELECT a.criteria_version_id, a.met_count, a.met_mask, \
+                  ROW_NUMBER() OVER (PARTITION BY a.unit_code, a.unit_level ORDER BY a.assessed_on DESC, a.id DESC) AS rn \
+           FROM assessments a WHERE a.status <> 'draft' AND a.year <= $1{}) latest \
+         WHERE rn = 1 GROUP BY criteria_version_id",
+        f.sql
+    );
+    let mut values = vec![Value::from(year)];
+    values.extend(f.values);
+    let (mut assessed_units, mut met_total) = (0i64, 0i64);
+    let mut per_code: HashMap<String, (i64, i64)> = HashMap::new();
     let mut names: HashMap<String, String> = HashMap::new();
     for row in db.query_all_raw(statement(backend, &sql, values)).await? {
-        let id = get_i64(&row, "v") as i32;
-        if let Some(version) = entity::criteria_version::Entity::find_by_id(id)
+        let n = get_i64(&row, "n");
+        assessed_units += n;
+        met_total += get_i64(&row, "met");
+        let Some(version) = entity::criteria_version::Entity::find_by_id(get_i64(&row, "v") as i32)
             .one(db)
             .await?
-        {
-            for c in tree_of(&version)? {
-                names.entry(c.code).or_insert(c.name);
+        else {
+            continue;
+        };
+        for c in tree_of(&version)? {
+            if !(1..=62).contains(&c.number) {
+                continue;
             }
+            let met = get_i64(&row, &format!("b{}", c.number - 1));
+            let entry = per_code.entry(c.code.clone()).or_default();
+            entry.0 += n;
+            entry.1 += met;
+            names.entry(c.code).or_insert(c.name);
         }
     }
+    let mean_criteria_met = (assessed_units > 0).then(|| met_total as f64 / assessed_units as f64);
+    let mut rates: Vec<(String, i64, f64)> = per_code
+        .into_iter()
+        .map(|(code, (n, met))| {
+            let rate = if n > 0 { met as f64 / n as f64 } else { 0.0 };
+            (code, n, rate)
+        })
+        .collect();
     rates.sort_by_key(|r| numeric_code(&r.0));
     let criteria: Vec<CriterionRate> = rates
         .iter()
