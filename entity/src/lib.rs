@@ -1,5 +1,6 @@
 //! sea-orm entities of ntm-api: the tables only. Behaviour, request and response types live
 //! in the service crate (`src/`), never here.
+pub mod agency;
 pub mod assessment;
 pub mod assessment_result;
 pub mod assessment_transition;
@@ -11,5 +12,7 @@ pub mod criterion_decision;
 pub mod recognition;
 pub mod refresh_token;
 pub mod registration;
+pub mod sponsorship;
+pub mod sponsorship_activity;
 pub mod unit;
 pub mod user;

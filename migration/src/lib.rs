@@ -11,6 +11,7 @@ mod m20261123_000002_units;
 mod m20261123_000003_changes;
 mod m20261123_000004_criteria;
 mod m20261123_000005_assessments;
+mod m20261123_000006_sponsorships;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_changes::Migration),
             Box::new(m20261123_000004_criteria::Migration),
             Box::new(m20261123_000005_assessments::Migration),
+            Box::new(m20261123_000006_sponsorships::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ pub mod criteria;
 pub mod health;
 pub mod recognitions;
 pub mod reports;
+pub mod sponsorships;
 pub mod units;
 pub mod users;
 
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     assessments::configure(cfg);
     recognitions::configure(cfg);
     reports::configure(cfg);
+    sponsorships::configure(cfg);
 }
 
 /// Any path the service does not know.

@@ -431,6 +431,17 @@ pub struct CommuneStatus {
     /// (50% or more of the criteria unmet, or 30-50% including income, environment or
     /// security).
     pub at_risk: bool,
+    /// Agencies sponsoring the commune on the status day.
+    pub sponsors: Vec<StatusSponsor>,
+}
+
+/// A current sponsor of a commune.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusSponsor {
+    pub agency_id: i32,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -495,7 +506,35 @@ pub async fn commune_status(
             })
         }
     };
+    // Sponsors on the status day: the date asked for, or today (the last day of a retired
+    // commune).
+    let day = query.0.on.unwrap_or_else(|| {
+        let today = units::today();
+        unit.valid_to.map_or(today, |to| to.min(today))
+    });
+    let mut sponsors = Vec::new();
+    for s in entity::sponsorship::Entity::find()
+        .filter(entity::sponsorship::Column::CommuneCode.eq(unit.code.as_str()))
+        .filter(entity::sponsorship::Column::StartsOn.lte(day))
+        .filter(entity::sponsorship::Column::EndsOn.gte(day))
+        .order_by_asc(entity::sponsorship::Column::StartsOn)
+        .all(&state.db)
+        .await?
+    {
+        let name = entity::agency::Entity::find_by_id(s.agency_id)
+            .one(&state.db)
+            .await?
+            .map(|a| a.name)
+            .unwrap_or_default();
+        sponsors.push(StatusSponsor {
+            agency_id: s.agency_id,
+            name,
+            starts_on: s.starts_on,
+            ends_on: s.ends_on,
+        });
+    }
     Ok(web::Json(CommuneStatus {
+        sponsors,
         code: unit.code.clone(),
         name: unit.name.clone(),
         level: level.to_string(),

@@ -99,6 +99,10 @@ pub enum Permission {
     Recognize,
     /// Record registrations of target years.
     ManageRegistrations,
+    /// Create and edit sponsoring agencies and their sponsorships.
+    ManageSponsorships,
+    /// Record activities under a sponsorship (the agency's own users too).
+    RecordActivities,
 }
 
 impl Permission {
@@ -110,7 +114,9 @@ impl Permission {
             | Permission::ManageCriteria
             | Permission::AuthorProvincialAppraisal
             | Permission::AppraiseAssessments
-            | Permission::Recognize => &[Role::Admin, Role::Province],
+            | Permission::Recognize
+            | Permission::ManageSponsorships => &[Role::Admin, Role::Province],
+            Permission::RecordActivities => &[Role::Admin, Role::Province, Role::Sponsor],
             Permission::AuthorSelfAssessment => &[Role::Admin, Role::Commune],
             Permission::AuthorDistrictReview => &[Role::Admin, Role::District],
             Permission::ReviewAssessments
@@ -127,6 +133,8 @@ pub struct Scope {
     pub province: Option<String>,
     pub district: Option<String>,
     pub commune: Option<String>,
+    /// The sponsoring agency concerned (its id), for sponsor users.
+    pub agency: Option<String>,
 }
 
 impl Scope {
@@ -156,7 +164,7 @@ impl Caller {
             Role::Province => own.is_some() && target.province.as_deref() == own,
             Role::District => own.is_some() && target.district.as_deref() == own,
             Role::Commune => own.is_some() && target.commune.as_deref() == own,
-            Role::Sponsor => false,
+            Role::Sponsor => own.is_some() && target.agency.as_deref() == own,
         }
     }
 

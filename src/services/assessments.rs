@@ -160,6 +160,7 @@ pub fn summary_of(m: &assessment::Model) -> AssessmentSummary {
 /// Where an assessment sits, for scope checks.
 pub fn scope_of(m: &assessment::Model) -> Scope {
     Scope {
+        agency: None,
         province: m.province_code.clone(),
         district: m.district_code.clone(),
         commune: m.commune_code.clone(),

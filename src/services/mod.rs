@@ -5,6 +5,7 @@ pub mod changes;
 pub mod criteria;
 pub mod recognitions;
 pub mod reports;
+pub mod sponsorships;
 pub mod unit_cache;
 pub mod units;
 pub mod users;

@@ -92,6 +92,7 @@ impl From<&recognition::Model> for RecognitionView {
 
 pub fn scope_of(m: &recognition::Model) -> Scope {
     Scope {
+        agency: None,
         province: m.province_code.clone(),
         district: m.district_code.clone(),
         commune: (m.unit_level == Level::Commune.as_str()).then(|| m.unit_code.clone()),
@@ -367,6 +368,7 @@ impl From<&registration::Model> for RegistrationView {
 
 pub fn registration_scope(m: &registration::Model) -> Scope {
     Scope {
+        agency: None,
         province: m.province_code.clone(),
         district: m.district_code.clone(),
         commune: (m.unit_level == Level::Commune.as_str()).then(|| m.unit_code.clone()),

@@ -54,6 +54,16 @@ pub struct ProgressReport {
     pub criteria: Vec<CriterionRate>,
     /// The three criteria with the lowest met rate.
     pub hardest: Vec<String>,
+    /// Sponsorships (đỡ đầu) in force during `year` and the funding they recorded in it.
+    pub sponsorship: SponsorshipFigures,
+}
+
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct SponsorshipFigures {
+    /// Sponsorships whose period overlaps the year.
+    pub active: i64,
+    /// Funding activities in the year, integer VND.
+    pub funding_vnd: i64,
 }
 
 /// Turns `$1, $2…` into the backend's placeholders. PostgreSQL takes them as they are;
@@ -251,7 +261,42 @@ pub async fn progress<C: ConnectionTrait>(
             .total_cmp(&b.met_rate)
             .then_with(|| numeric_code(&a.code).cmp(&numeric_code(&b.code)))
     });
+    // Sponsorships in force during the year and the funding recorded in it.
+    let (first, last) = (
+        NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(day),
+        NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(day),
+    );
+    let f = scope_filter("s.", scope, 2);
+    let mut values = vec![Value::from(last), Value::from(first)];
+    values.extend(f.values);
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM sponsorships s WHERE s.starts_on <= $1 AND s.ends_on >= $2{}",
+        f.sql
+    );
+    let active = db
+        .query_one_raw(statement(backend, &sql, values))
+        .await?
+        .map(|r| get_i64(&r, "n"))
+        .unwrap_or(0);
+    let f = scope_filter("s.", scope, 2);
+    let mut values = vec![Value::from(first), Value::from(last)];
+    values.extend(f.values);
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(x.amount_vnd), 0) AS BIGINT) AS total FROM sponsorship_activities x \
+         JOIN sponsorships s ON s.id = x.sponsorship_id \
+         WHERE x.kind = 'funding' AND x.happened_on >= $1 AND x.happened_on <= $2{}",
+        f.sql
+    );
+    let funding_vnd = db
+        .query_one_raw(statement(backend, &sql, values))
+        .await?
+        .map(|r| get_i64(&r, "total"))
+        .unwrap_or(0);
     Ok(ProgressReport {
+        sponsorship: SponsorshipFigures {
+            active,
+            funding_vnd,
+        },
         scope: scope.clone(),
         year,
         units,
@@ -319,6 +364,18 @@ pub fn to_csv(reports: &[ProgressReport]) -> Result<Vec<u8>> {
             put("criteria", &c.code, &c.name, c.met_rate.to_string())?;
         }
         put("hardest", "", "", r.hardest.join(" "))?;
+        put(
+            "sponsorship",
+            "active",
+            "",
+            r.sponsorship.active.to_string(),
+        )?;
+        put(
+            "sponsorship",
+            "funding_vnd",
+            "",
+            r.sponsorship.funding_vnd.to_string(),
+        )?;
     }
     w.into_inner().map_err(|e| {
         crate::error::ApiError::Internal(anyhow::anyhow!("writing the CSV failed: {e}"))

@@ -22,7 +22,7 @@ use crate::services::changes;
     "code": "18850", "level": "commune", "name": "Kỳ Lạc", "full_name": "Xã Kỳ Lạc", "type": "xã",
     "name_ascii": "ky lac", "province_code": "42", "district_code": "447", "commune_code": null,
     "region": "north_central_coast", "commune_group": null, "valid_from": null,
-    "valid_to": "2025-06-30", "successor_code": "18832"
+    "valid_to": "2025-06-30", "successor_code": "18838"
 }))]
 pub struct UnitView {
     /// Official GSO/NSO code (villages: the code given at creation).
@@ -144,6 +144,7 @@ pub fn today() -> NaiveDate {
 pub fn scope_of(m: &unit::Model) -> Scope {
     let level = Level::parse(&m.level);
     Scope {
+        agency: None,
         province: match level {
             Some(Level::Province) => Some(m.code.clone()),
             _ => m.province_code.clone(),
@@ -296,6 +297,7 @@ impl NewUnit {
 
     pub fn scope(&self) -> Scope {
         Scope {
+            agency: None,
             province: if self.level == Level::Province {
                 Some(self.code.clone())
             } else {

@@ -10,5 +10,6 @@ mod import;
 mod openapi;
 mod reference;
 mod reports;
+mod sponsorships;
 mod units;
 mod users;

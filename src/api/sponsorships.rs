@@ -1,0 +1,507 @@
+//! `/agencies`, `/sponsorships`, `/sponsorships/{id}/activities`: who sponsors (đỡ đầu)
+//! which commune, and what they did.
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use entity::{agency, sponsorship, sponsorship_activity};
+
+use crate::auth::{Caller, MaybeCaller, Permission, Scope};
+use crate::domain::text::{contains_pattern, fold};
+use crate::error::{ApiError, Result};
+use crate::extract::{etag, IfMatch, Page, Pagination, ValidJson, ValidQuery, Validate};
+use crate::services::sponsorships::{
+    self as service, ActivityView, AgencyKind, AgencyPatch, AgencyView, NewActivity, NewAgency,
+    NewSponsorship, SponsorshipPatch, SponsorshipView,
+};
+use crate::startup::AppState;
+
+impl Validate for NewAgency {}
+impl Validate for AgencyPatch {}
+impl Validate for NewSponsorship {}
+impl Validate for SponsorshipPatch {}
+impl Validate for NewActivity {}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AgencyQuery {
+    pub province: Option<String>,
+    pub kind: Option<AgencyKind>,
+    /// Search in names, ignoring diacritics and case.
+    pub q: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SponsorshipQuery {
+    pub agency: Option<i32>,
+    pub commune: Option<String>,
+    pub province: Option<String>,
+}
+
+async fn load_agency(state: &AppState, id: i32) -> Result<agency::Model> {
+    agency::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("agency {id}")))
+}
+
+async fn load_sponsorship(state: &AppState, id: i32) -> Result<sponsorship::Model> {
+    sponsorship::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("sponsorship {id}")))
+}
+
+async fn agency_response(
+    state: &AppState,
+    mut r: actix_web::HttpResponseBuilder,
+    m: &agency::Model,
+) -> Result<HttpResponse> {
+    let view = service::agency_view(&state.db, m).await?;
+    Ok(r.insert_header((header::ETAG, etag(m.id, m.row_version)))
+        .json(view))
+}
+
+async fn sponsorship_response(
+    state: &AppState,
+    mut r: actix_web::HttpResponseBuilder,
+    m: &sponsorship::Model,
+) -> Result<HttpResponse> {
+    let view = service::sponsorship_view(&state.db, m).await?;
+    Ok(r.insert_header((header::ETAG, etag(m.id, m.row_version)))
+        .json(view))
+}
+
+/// Sponsoring agencies, with their totals.
+#[utoipa::path(
+    tag = "sponsorships",
+    params(AgencyQuery, Pagination),
+    responses(
+        (status = 200, body = Page<AgencyView>),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 422, response = crate::openapi::responses::Unprocessable),
+    ),
+    security((), ("bearer" = []))
+)]
+#[get("/agencies")]
+pub async fn list_agencies(
+    state: web::Data<AppState>,
+    _caller: MaybeCaller,
+    query: ValidQuery<AgencyQuery>,
+    pagination: ValidQuery<Pagination>,
+) -> Result<web::Json<Page<AgencyView>>> {
+    let (page, per_page) = pagination.0.resolve()?;
+    let q = query.0;
+    let mut select = agency::Entity::find();
+    if let Some(p) = q.province {
+        select = select.filter(agency::Column::ProvinceCode.eq(p));
+    }
+    if let Some(k) = q.kind {
+        select = select.filter(agency::Column::Kind.eq(k.as_str()));
+    }
+    if let Some(text) = q.q.as_deref().map(fold).filter(|t| !t.is_empty()) {
+        select = select.filter(
+            Expr::col(agency::Column::NameAscii)
+                .like(LikeExpr::new(contains_pattern(&text)).escape('\\')),
+        );
+    }
+    let paginator = select
+        .order_by_asc(agency::Column::Id)
+        .paginate(&state.db, per_page);
+    let total = paginator.num_items().await?;
+    let mut items = Vec::new();
+    for m in paginator.fetch_page(page - 1).await? {
+        items.push(service::agency_view(&state.db, &m).await?);
+    }
+    Ok(web::Json(Page {
+        items,
+        page,
+        per_page,
+        total,
+    }))
+}
+
+/// Register a sponsoring agency (admin; province officers for their province).
+#[utoipa::path(
+    tag = "sponsorships",
+    request_body = NewAgency,
+    responses(
+        (status = 201, body = AgencyView),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/agencies")]
+pub async fn create_agency(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ValidJson<NewAgency>,
+) -> Result<HttpResponse> {
+    let input = body.0;
+    let scope = Scope {
+        province: input.province_code.clone(),
+        ..Default::default()
+    };
+    caller.ensure(Permission::ManageSponsorships, &scope)?;
+    let txn = crate::services::begin_write(&state.db).await?;
+    service::validate_agency(&txn, &input).await?;
+    let model = service::create_agency(&txn, &input).await?;
+    txn.commit().await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/api/v1/agencies/{}", model.id)));
+    agency_response(&state, response, &model).await
+}
+
+/// One agency with its totals.
+#[utoipa::path(
+    tag = "sponsorships",
+    params(("id" = i32, Path)),
+    responses(
+        (status = 200, body = AgencyView, headers(("ETag" = String))),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 404, response = crate::openapi::responses::NotFound),
+    ),
+    security((), ("bearer" = []))
+)]
+#[get("/agencies/{id}")]
+pub async fn get_agency(
+    state: web::Data<AppState>,
+    _caller: MaybeCaller,
+    id: web::Path<i32>,
+) -> Result<HttpResponse> {
+    let m = load_agency(&state, *id).await?;
+    agency_response(&state, HttpResponse::Ok(), &m).await
+}
+
+/// Edit an agency.
+#[utoipa::path(
+    tag = "sponsorships",
+    params(("id" = i32, Path), ("If-Match" = Option<String>, Header, description = "The ETag read; 412 when stale")),
+    request_body = AgencyPatch,
+    responses(
+        (status = 200, body = AgencyView),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+        (status = 404, response = crate::openapi::responses::NotFound),
+        (status = 412, response = crate::openapi::responses::PreconditionFailed),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/agencies/{id}")]
+pub async fn patch_agency(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i32>,
+    if_match: IfMatch,
+    body: ValidJson<AgencyPatch>,
+) -> Result<HttpResponse> {
+    let m = load_agency(&state, *id).await?;
+    caller.ensure(
+        Permission::ManageSponsorships,
+        &Scope {
+            agency: None,
+            ..service::agency_scope(&m)
+        },
+    )?;
+    if_match.check(&etag(m.id, m.row_version))?;
+    let txn = crate::services::begin_write(&state.db).await?;
+    let fresh = service::update_agency(
+        &txn,
+        &m,
+        &body.0,
+        if_match.expected_version().unwrap_or(m.row_version),
+    )
+    .await?;
+    txn.commit().await?;
+    agency_response(&state, HttpResponse::Ok(), &fresh).await
+}
+
+/// Delete an agency without sponsorships (409 otherwise).
+#[utoipa::path(
+    tag = "sponsorships",
+    params(("id" = i32, Path), ("If-Match" = Option<String>, Header, description = "The ETag read; 412 when stale")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+        (status = 404, response = crate::openapi::responses::NotFound),
+        (status = 409, response = crate::openapi::responses::Conflict),
+        (status = 412, response = crate::openapi::responses::PreconditionFailed),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/agencies/{id}")]
+pub async fn delete_agency(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i32>,
+    if_match: IfMatch,
+) -> Result<HttpResponse> {
+    let m = load_agency(&state, *id).await?;
+    caller.ensure(
+        Permission::ManageSponsorships,
+        &Scope {
+            agency: None,
+            ..service::agency_scope(&m)
+        },
+    )?;
+    if_match.check(&etag(m.id, m.row_version))?;
+    let txn = crate::services::begin_write(&state.db).await?;
+    service::delete_agency(
+        &txn,
+        &m,
+        if_match.expected_version().unwrap_or(m.row_version),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sponsorships, with their totals.
+#[utoipa::path(
+    tag = "sponsorships",
+    params(SponsorshipQuery, Pagination),
+    responses(
+        (status = 200, body = Page<SponsorshipView>),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 422, response = crate::openapi::responses::Unprocessable),
+    ),
+    security((), ("bearer" = []))
+)]
+#[get("/sponsorships")]
+pub async fn list_sponsorships(
+    state: web::Data<AppState>,
+    _caller: MaybeCaller,
+    query: ValidQuery<SponsorshipQuery>,
+    pagination: ValidQuery<Pagination>,
+) -> Result<web::Json<Page<SponsorshipView>>> {
+    let (page, per_page) = pagination.0.resolve()?;
+    let q = query.0;
+    let mut select = sponsorship::Entity::find();
+    if let Some(a) = q.agency {
+        select = select.filter(sponsorship::Column::AgencyId.eq(a));
+    }
+    if let Some(c) = q.commune {
+        select = select.filter(sponsorship::Column::CommuneCode.eq(c));
+    }
+    if let Some(p) = q.province {
+        select = select.filter(sponsorship::Column::ProvinceCode.eq(p));
+    }
+    let paginator = select
+        .order_by_asc(sponsorship::Column::Id)
+        .paginate(&state.db, per_page);
+    let total = paginator.num_items().await?;
+    let mut items = Vec::new();
+    for m in paginator.fetch_page(page - 1).await? {
+        items.push(service::sponsorship_view(&state.db, &m).await?);
+    }
+    Ok(web::Json(Page {
+        items,
+        page,
+        per_page,
+        total,
+    }))
+}
+
+/// Record a sponsorship of a commune by an agency (admin; province officers for communes of
+/// their province). The commune must have existed when it started.
+#[utoipa::path(
+    tag = "sponsorships",
+    request_body = NewSponsorship,
+    responses(
+        (status = 201, body = SponsorshipView),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+        (status = 409, response = crate::openapi::responses::Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/sponsorships")]
+pub async fn create_sponsorship(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ValidJson<NewSponsorship>,
+) -> Result<HttpResponse> {
+    let input = body.0;
+    if !matches!(
+        caller.role,
+        crate::auth::Role::Admin | crate::auth::Role::Province
+    ) {
+        caller.ensure(Permission::ManageSponsorships, &Scope::default())?;
+    }
+    let txn = crate::services::begin_write(&state.db).await?;
+    let (_, commune) = service::validate_sponsorship(&txn, &input).await?;
+    caller.ensure(
+        Permission::ManageSponsorships,
+        &crate::services::units::scope_of(&commune),
+    )?;
+    let model = service::create_sponsorship(&txn, &input, &commune).await?;
+    txn.commit().await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((
+        header::LOCATION,
+        format!("/api/v1/sponsorships/{}", model.id),
+    ));
+    sponsorship_response(&state, response, &model).await
+}
+
+/// One sponsorship with its totals.
+#[utoipa::path(
+    tag = "sponsorships",
+    params(("id" = i32, Path)),
+    responses(
+        (status = 200, body = SponsorshipView, headers(("ETag" = String))),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 404, response = crate::openapi::responses::NotFound),
+    ),
+    security((), ("bearer" = []))
+)]
+#[get("/sponsorships/{id}")]
+pub async fn get_sponsorship(
+    state: web::Data<AppState>,
+    _caller: MaybeCaller,
+    id: web::Path<i32>,
+) -> Result<HttpResponse> {
+    let m = load_sponsorship(&state, *id).await?;
+    sponsorship_response(&state, HttpResponse::Ok(), &m).await
+}
+
+/// Edit a sponsorship's end, signing date, decision or commitments.
+#[utoipa::path(
+    tag = "sponsorships",
+    params(("id" = i32, Path), ("If-Match" = Option<String>, Header, description = "The ETag read; 412 when stale")),
+    request_body = SponsorshipPatch,
+    responses(
+        (status = 200, body = SponsorshipView),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+        (status = 404, response = crate::openapi::responses::NotFound),
+        (status = 412, response = crate::openapi::responses::PreconditionFailed),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/sponsorships/{id}")]
+pub async fn patch_sponsorship(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i32>,
+    if_match: IfMatch,
+    body: ValidJson<SponsorshipPatch>,
+) -> Result<HttpResponse> {
+    let m = load_sponsorship(&state, *id).await?;
+    caller.ensure(
+        Permission::ManageSponsorships,
+        &Scope {
+            agency: None,
+            ..service::sponsorship_scope(&m)
+        },
+    )?;
+    if_match.check(&etag(m.id, m.row_version))?;
+    let txn = crate::services::begin_write(&state.db).await?;
+    let fresh = service::update_sponsorship(
+        &txn,
+        &m,
+        &body.0,
+        if_match.expected_version().unwrap_or(m.row_version),
+    )
+    .await?;
+    txn.commit().await?;
+    sponsorship_response(&state, HttpResponse::Ok(), &fresh).await
+}
+
+/// Activities recorded under a sponsorship, newest first.
+#[utoipa::path(
+    tag = "sponsorships",
+    params(("id" = i32, Path), Pagination),
+    responses(
+        (status = 200, body = Page<ActivityView>),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 404, response = crate::openapi::responses::NotFound),
+        (status = 422, response = crate::openapi::responses::Unprocessable),
+    ),
+    security((), ("bearer" = []))
+)]
+#[get("/sponsorships/{id}/activities")]
+pub async fn list_activities(
+    state: web::Data<AppState>,
+    _caller: MaybeCaller,
+    id: web::Path<i32>,
+    pagination: ValidQuery<Pagination>,
+) -> Result<web::Json<Page<ActivityView>>> {
+    let (page, per_page) = pagination.0.resolve()?;
+    load_sponsorship(&state, *id).await?;
+    let paginator = sponsorship_activity::Entity::find()
+        .filter(sponsorship_activity::Column::SponsorshipId.eq(*id))
+        .order_by_desc(sponsorship_activity::Column::HappenedOn)
+        .order_by_desc(sponsorship_activity::Column::Id)
+        .paginate(&state.db, per_page);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page - 1).await?;
+    Ok(web::Json(Page {
+        items: items.iter().map(ActivityView::from).collect(),
+        page,
+        per_page,
+        total,
+    }))
+}
+
+/// Record an activity: training, technology transfer, funding (integer VND), in-kind
+/// support (admin; the province; the agency's own `sponsor` users).
+#[utoipa::path(
+    tag = "sponsorships",
+    params(("id" = i32, Path)),
+    request_body = NewActivity,
+    responses(
+        (status = 201, body = ActivityView),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+        (status = 404, response = crate::openapi::responses::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/sponsorships/{id}/activities")]
+pub async fn create_activity(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i32>,
+    body: ValidJson<NewActivity>,
+) -> Result<HttpResponse> {
+    let s = load_sponsorship(&state, *id).await?;
+    caller.ensure(
+        Permission::RecordActivities,
+        &service::sponsorship_scope(&s),
+    )?;
+    let txn = crate::services::begin_write(&state.db).await?;
+    let model = service::record_activity(&txn, &s, &body.0, &caller.username).await?;
+    let view = service::sponsorship_view(&txn, &s).await?;
+    crate::services::changes::record(
+        &txn,
+        "sponsorship",
+        &s.id.to_string(),
+        crate::services::changes::Op::Upsert,
+        Some(&view),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(ActivityView::from(&model)))
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_agencies)
+        .service(create_agency)
+        .service(get_agency)
+        .service(patch_agency)
+        .service(delete_agency)
+        .service(list_sponsorships)
+        .service(create_sponsorship)
+        .service(get_sponsorship)
+        .service(patch_sponsorship)
+        .service(list_activities)
+        .service(create_activity);
+}

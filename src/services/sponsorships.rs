@@ -1,0 +1,695 @@
+//! Sponsoring agencies (đơn vị đỡ đầu), sponsorships (đỡ đầu) and their activities, with
+//! totals from aggregate queries.
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use entity::{agency, sponsorship, sponsorship_activity as activity};
+
+use crate::auth::Scope;
+use crate::domain::text::fold;
+use crate::domain::units::Level;
+use crate::error::{ApiError, DbResultExt, FieldError, Result};
+use crate::services::{changes, units};
+
+/// Kind of sponsoring agency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AgencyKind {
+    /// Cơ quan Đảng (e.g. Ban Dân vận Tỉnh ủy).
+    Party,
+    /// Cơ quan nhà nước (e.g. Sở Khoa học và Công nghệ).
+    State,
+    /// Tổ chức chính trị - xã hội, đoàn thể.
+    MassOrganisation,
+    /// Doanh nghiệp.
+    Enterprise,
+    /// Lực lượng vũ trang.
+    ArmedForces,
+    Other,
+}
+
+impl AgencyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgencyKind::Party => "party",
+            AgencyKind::State => "state",
+            AgencyKind::MassOrganisation => "mass_organisation",
+            AgencyKind::Enterprise => "enterprise",
+            AgencyKind::ArmedForces => "armed_forces",
+            AgencyKind::Other => "other",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Party,
+            Self::State,
+            Self::MassOrganisation,
+            Self::Enterprise,
+            Self::ArmedForces,
+            Self::Other,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// Kind of activity under a sponsorship.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    /// Tập huấn.
+    Training,
+    /// Chuyển giao khoa học kỹ thuật.
+    TechnologyTransfer,
+    /// Hỗ trợ kinh phí (amount_vnd required).
+    Funding,
+    /// Hỗ trợ hiện vật.
+    InKind,
+    Other,
+}
+
+impl ActivityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityKind::Training => "training",
+            ActivityKind::TechnologyTransfer => "technology_transfer",
+            ActivityKind::Funding => "funding",
+            ActivityKind::InKind => "in_kind",
+            ActivityKind::Other => "other",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Training,
+            Self::TechnologyTransfer,
+            Self::Funding,
+            Self::InKind,
+            Self::Other,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Ban Dân vận Tỉnh ủy Hà Tĩnh", "kind": "party", "province_code": "42"}))]
+pub struct NewAgency {
+    pub name: String,
+    pub kind: AgencyKind,
+    /// The province it belongs to (null: a central agency; admins only).
+    #[serde(default)]
+    pub province_code: Option<String>,
+    #[serde(default)]
+    pub contact: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgencyPatch {
+    pub name: Option<String>,
+    pub kind: Option<AgencyKind>,
+    #[serde(default, deserialize_with = "crate::patch::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub contact: Option<Option<String>>,
+}
+
+/// Sums over an agency's sponsorships.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct AgencyTotals {
+    pub sponsorships: i64,
+    pub activities: i64,
+    /// Sum of funding activities, integer VND.
+    pub funding_vnd: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AgencyView {
+    pub id: i32,
+    pub name: String,
+    pub kind: AgencyKind,
+    pub province_code: Option<String>,
+    pub contact: Option<String>,
+    pub totals: AgencyTotals,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"agency_id": 3, "commune_code": "18724", "starts_on": "2016-01-01", "ends_on": "2020-12-31",
+    "signed_on": "2016-08-19", "commitments": ["Tập huấn cán bộ cốt cán"]}))]
+pub struct NewSponsorship {
+    pub agency_id: i32,
+    pub commune_code: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    #[serde(default)]
+    pub signed_on: Option<NaiveDate>,
+    /// The decision assigning the sponsor, e.g. "863/QĐ-UBND".
+    #[serde(default)]
+    pub decision_number: Option<String>,
+    #[serde(default)]
+    pub commitments: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SponsorshipPatch {
+    pub ends_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::patch::double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub signed_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "crate::patch::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub decision_number: Option<Option<String>>,
+    pub commitments: Option<Vec<String>>,
+}
+
+/// Sums over a sponsorship's activities.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct SponsorshipTotals {
+    pub activities: i64,
+    pub funding_vnd: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SponsorshipView {
+    pub id: i32,
+    pub agency_id: i32,
+    pub agency_name: String,
+    pub commune_code: String,
+    pub province_code: Option<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub signed_on: Option<NaiveDate>,
+    pub decision_number: Option<String>,
+    pub commitments: Vec<String>,
+    pub totals: SponsorshipTotals,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"happened_on": "2017-05-10", "kind": "funding", "amount_vnd": 150000000, "description": "Hỗ trợ mô hình nuôi ong"}))]
+pub struct NewActivity {
+    pub happened_on: NaiveDate,
+    pub kind: ActivityKind,
+    /// Integer VND; required for funding.
+    #[serde(default)]
+    pub amount_vnd: Option<i64>,
+    /// What was given in kind.
+    #[serde(default)]
+    pub in_kind: Option<String>,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ActivityView {
+    pub id: i32,
+    pub sponsorship_id: i32,
+    pub happened_on: NaiveDate,
+    pub kind: ActivityKind,
+    pub amount_vnd: Option<i64>,
+    pub in_kind: Option<String>,
+    pub description: String,
+    pub recorded_by: String,
+}
+
+impl From<&activity::Model> for ActivityView {
+    fn from(m: &activity::Model) -> Self {
+        ActivityView {
+            id: m.id,
+            sponsorship_id: m.sponsorship_id,
+            happened_on: m.happened_on,
+            kind: ActivityKind::parse(&m.kind).unwrap_or(ActivityKind::Other),
+            amount_vnd: m.amount_vnd,
+            in_kind: m.in_kind.clone(),
+            description: m.description.clone(),
+            recorded_by: m.recorded_by.clone(),
+        }
+    }
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Sums {
+    n: Option<i64>,
+    funding: Option<i64>,
+}
+
+fn text(value: &str, field: &str, max: usize, errors: &mut Vec<FieldError>) {
+    if value.trim().is_empty() || value.chars().count() > max {
+        errors.push(FieldError::new(field, format!("1 to {max} characters")));
+    }
+}
+
+pub fn agency_scope(m: &agency::Model) -> Scope {
+    Scope {
+        province: m.province_code.clone(),
+        agency: Some(m.id.to_string()),
+        ..Default::default()
+    }
+}
+
+pub fn sponsorship_scope(m: &sponsorship::Model) -> Scope {
+    Scope {
+        province: m.province_code.clone(),
+        district: m.district_code.clone(),
+        commune: Some(m.commune_code.clone()),
+        agency: Some(m.agency_id.to_string()),
+    }
+}
+
+async fn activity_sums<C: ConnectionTrait>(
+    db: &C,
+    sponsorship_ids: Vec<i32>,
+) -> Result<(i64, i64)> {
+    if sponsorship_ids.is_empty() {
+        return Ok((0, 0));
+    }
+    let funding = Expr::cust("SUM(CASE WHEN kind = 'funding' THEN amount_vnd ELSE 0 END)");
+    let sums = activity::Entity::find()
+        .select_only()
+        .column_as(activity::Column::Id.count(), "n")
+        .column_as(funding.cast_as("BIGINT"), "funding")
+        .filter(activity::Column::SponsorshipId.is_in(sponsorship_ids))
+        .into_model::<Sums>()
+        .one(db)
+        .await?;
+    Ok(sums
+        .map(|s| (s.n.unwrap_or(0), s.funding.unwrap_or(0)))
+        .unwrap_or((0, 0)))
+}
+
+pub async fn agency_view<C: ConnectionTrait>(db: &C, m: &agency::Model) -> Result<AgencyView> {
+    let ids: Vec<i32> = sponsorship::Entity::find()
+        .select_only()
+        .column(sponsorship::Column::Id)
+        .filter(sponsorship::Column::AgencyId.eq(m.id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let sponsorships = ids.len() as i64;
+    let (activities, funding_vnd) = activity_sums(db, ids).await?;
+    Ok(AgencyView {
+        id: m.id,
+        name: m.name.clone(),
+        kind: AgencyKind::parse(&m.kind).unwrap_or(AgencyKind::Other),
+        province_code: m.province_code.clone(),
+        contact: m.contact.clone(),
+        totals: AgencyTotals {
+            sponsorships,
+            activities,
+            funding_vnd,
+        },
+    })
+}
+
+pub async fn sponsorship_view<C: ConnectionTrait>(
+    db: &C,
+    m: &sponsorship::Model,
+) -> Result<SponsorshipView> {
+    let agency = agency::Entity::find_by_id(m.agency_id).one(db).await?;
+    let (activities, funding_vnd) = activity_sums(db, vec![m.id]).await?;
+    Ok(SponsorshipView {
+        id: m.id,
+        agency_id: m.agency_id,
+        agency_name: agency.map(|a| a.name).unwrap_or_default(),
+        commune_code: m.commune_code.clone(),
+        province_code: m.province_code.clone(),
+        starts_on: m.starts_on,
+        ends_on: m.ends_on,
+        signed_on: m.signed_on,
+        decision_number: m.decision_number.clone(),
+        commitments: serde_json::from_value(m.commitments.clone()).unwrap_or_default(),
+        totals: SponsorshipTotals {
+            activities,
+            funding_vnd,
+        },
+    })
+}
+
+pub async fn validate_agency<C: ConnectionTrait>(db: &C, input: &NewAgency) -> Result<()> {
+    let mut errors = Vec::new();
+    text(&input.name, "name", 300, &mut errors);
+    if input
+        .contact
+        .as_deref()
+        .is_some_and(|c| c.chars().count() > 300)
+    {
+        errors.push(FieldError::new("contact", "at most 300 characters"));
+    }
+    if let Some(p) = &input.province_code {
+        if units::find_current(db, Level::Province, p).await?.is_none() {
+            errors.push(FieldError::new(
+                "province_code",
+                format!("no province has the code {p}"),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+pub async fn create_agency<C: ConnectionTrait>(db: &C, input: &NewAgency) -> Result<agency::Model> {
+    let now = Utc::now();
+    let model = agency::ActiveModel {
+        name: Set(input.name.clone()),
+        name_ascii: Set(fold(&input.name)),
+        kind: Set(input.kind.as_str().into()),
+        province_code: Set(input.province_code.clone()),
+        contact: Set(input.contact.clone()),
+        row_version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    changes::record(
+        db,
+        "agency",
+        &model.id.to_string(),
+        changes::Op::Upsert,
+        Some(&agency_view(db, &model).await?),
+    )
+    .await?;
+    Ok(model)
+}
+
+pub async fn update_agency<C: ConnectionTrait>(
+    db: &C,
+    m: &agency::Model,
+    patch: &AgencyPatch,
+    expected: i32,
+) -> Result<agency::Model> {
+    let mut errors = Vec::new();
+    if let Some(name) = &patch.name {
+        text(name, "name", 300, &mut errors);
+    }
+    if let Some(Some(c)) = &patch.contact {
+        if c.chars().count() > 300 {
+            errors.push(FieldError::new("contact", "at most 300 characters"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let name = patch.name.clone().unwrap_or_else(|| m.name.clone());
+    let result = agency::Entity::update_many()
+        .col_expr(agency::Column::Name, Expr::value(name.clone()))
+        .col_expr(agency::Column::NameAscii, Expr::value(fold(&name)))
+        .col_expr(
+            agency::Column::Kind,
+            Expr::value(
+                patch
+                    .kind
+                    .map(|k| k.as_str().to_string())
+                    .unwrap_or_else(|| m.kind.clone()),
+            ),
+        )
+        .col_expr(
+            agency::Column::Contact,
+            Expr::value(patch.contact.clone().unwrap_or_else(|| m.contact.clone())),
+        )
+        .col_expr(agency::Column::RowVersion, Expr::value(expected + 1))
+        .col_expr(agency::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(agency::Column::Id.eq(m.id))
+        .filter(agency::Column::RowVersion.eq(expected))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed(
+            "the agency changed since you read it".into(),
+        ));
+    }
+    let fresh = agency::Entity::find_by_id(m.id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the agency"))?;
+    changes::record(
+        db,
+        "agency",
+        &m.id.to_string(),
+        changes::Op::Upsert,
+        Some(&agency_view(db, &fresh).await?),
+    )
+    .await?;
+    Ok(fresh)
+}
+
+pub async fn delete_agency<C: ConnectionTrait>(
+    db: &C,
+    m: &agency::Model,
+    expected: i32,
+) -> Result<()> {
+    let n = sponsorship::Entity::find()
+        .filter(sponsorship::Column::AgencyId.eq(m.id))
+        .count(db)
+        .await?;
+    if n > 0 {
+        return Err(ApiError::conflict(format!(
+            "the agency still has {n} sponsorships"
+        )));
+    }
+    let result = agency::Entity::delete_many()
+        .filter(agency::Column::Id.eq(m.id))
+        .filter(agency::Column::RowVersion.eq(expected))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed(
+            "the agency changed since you read it".into(),
+        ));
+    }
+    changes::record::<_, AgencyView>(db, "agency", &m.id.to_string(), changes::Op::Delete, None)
+        .await?;
+    Ok(())
+}
+
+fn check_commitments(commitments: &[String], errors: &mut Vec<FieldError>) {
+    for (i, c) in commitments.iter().enumerate() {
+        text(c, &format!("commitments[{i}]"), 1000, errors);
+    }
+}
+
+/// Validates a new sponsorship; returns the agency and the commune as it was when the
+/// sponsorship started.
+pub async fn validate_sponsorship<C: ConnectionTrait>(
+    db: &C,
+    input: &NewSponsorship,
+) -> Result<(agency::Model, entity::unit::Model)> {
+    let mut errors = Vec::new();
+    if input.ends_on <= input.starts_on {
+        errors.push(FieldError::new("ends_on", "must be after starts_on"));
+    }
+    if input.signed_on.is_some_and(|s| s > input.ends_on) {
+        errors.push(FieldError::new("signed_on", "must not be after ends_on"));
+    }
+    if input
+        .decision_number
+        .as_deref()
+        .is_some_and(|d| d.trim().is_empty() || d.chars().count() > 64)
+    {
+        errors.push(FieldError::new("decision_number", "1 to 64 characters"));
+    }
+    check_commitments(&input.commitments, &mut errors);
+    let agency = agency::Entity::find_by_id(input.agency_id).one(db).await?;
+    if agency.is_none() {
+        errors.push(FieldError::new(
+            "agency_id",
+            format!("no agency has the id {}", input.agency_id),
+        ));
+    }
+    let commune = units::find_on(
+        db,
+        Level::Commune,
+        &input.commune_code,
+        Some(input.starts_on),
+    )
+    .await?;
+    if commune.is_none() {
+        errors.push(FieldError::new(
+            "commune_code",
+            format!(
+                "no commune {} existed on {}",
+                input.commune_code, input.starts_on
+            ),
+        ));
+    }
+    match (errors.is_empty(), agency, commune) {
+        (true, Some(a), Some(c)) => Ok((a, c)),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+pub async fn create_sponsorship<C: ConnectionTrait>(
+    db: &C,
+    input: &NewSponsorship,
+    commune: &entity::unit::Model,
+) -> Result<sponsorship::Model> {
+    let now = Utc::now();
+    let scope = units::scope_of(commune);
+    let model = sponsorship::ActiveModel {
+        agency_id: Set(input.agency_id),
+        commune_code: Set(input.commune_code.clone()),
+        province_code: Set(scope.province),
+        district_code: Set(scope.district),
+        starts_on: Set(input.starts_on),
+        ends_on: Set(input.ends_on),
+        signed_on: Set(input.signed_on),
+        decision_number: Set(input.decision_number.clone()),
+        commitments: Set(
+            serde_json::to_value(&input.commitments).map_err(|e| ApiError::Internal(e.into()))?
+        ),
+        row_version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .on_unique(
+        "starts_on",
+        "this agency already sponsors this commune from this date",
+    )?;
+    changes::record(
+        db,
+        "sponsorship",
+        &model.id.to_string(),
+        changes::Op::Upsert,
+        Some(&sponsorship_view(db, &model).await?),
+    )
+    .await?;
+    Ok(model)
+}
+
+pub async fn update_sponsorship<C: ConnectionTrait>(
+    db: &C,
+    m: &sponsorship::Model,
+    patch: &SponsorshipPatch,
+    expected: i32,
+) -> Result<sponsorship::Model> {
+    let mut errors = Vec::new();
+    let ends_on = patch.ends_on.unwrap_or(m.ends_on);
+    if ends_on <= m.starts_on {
+        errors.push(FieldError::new("ends_on", "must be after starts_on"));
+    }
+    let last = activity::Entity::find()
+        .filter(activity::Column::SponsorshipId.eq(m.id))
+        .filter(activity::Column::HappenedOn.gt(ends_on))
+        .count(db)
+        .await?;
+    if last > 0 {
+        errors.push(FieldError::new(
+            "ends_on",
+            "activities are recorded after that date",
+        ));
+    }
+    if let Some(c) = &patch.commitments {
+        check_commitments(c, &mut errors);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let commitments = match &patch.commitments {
+        Some(c) => serde_json::to_value(c).map_err(|e| ApiError::Internal(e.into()))?,
+        None => m.commitments.clone(),
+    };
+    let result = sponsorship::Entity::update_many()
+        .col_expr(sponsorship::Column::EndsOn, Expr::value(ends_on))
+        .col_expr(
+            sponsorship::Column::SignedOn,
+            Expr::value(patch.signed_on.unwrap_or(m.signed_on)),
+        )
+        .col_expr(
+            sponsorship::Column::DecisionNumber,
+            Expr::value(
+                patch
+                    .decision_number
+                    .clone()
+                    .unwrap_or_else(|| m.decision_number.clone()),
+            ),
+        )
+        .col_expr(sponsorship::Column::Commitments, Expr::value(commitments))
+        .col_expr(sponsorship::Column::RowVersion, Expr::value(expected + 1))
+        .col_expr(sponsorship::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(sponsorship::Column::Id.eq(m.id))
+        .filter(sponsorship::Column::RowVersion.eq(expected))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed(
+            "the sponsorship changed since you read it".into(),
+        ));
+    }
+    let fresh = sponsorship::Entity::find_by_id(m.id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the sponsorship"))?;
+    changes::record(
+        db,
+        "sponsorship",
+        &m.id.to_string(),
+        changes::Op::Upsert,
+        Some(&sponsorship_view(db, &fresh).await?),
+    )
+    .await?;
+    Ok(fresh)
+}
+
+pub async fn record_activity<C: ConnectionTrait>(
+    db: &C,
+    s: &sponsorship::Model,
+    input: &NewActivity,
+    by: &str,
+) -> Result<activity::Model> {
+    let mut errors = Vec::new();
+    if input.happened_on < s.starts_on || input.happened_on > s.ends_on {
+        errors.push(FieldError::new(
+            "happened_on",
+            format!(
+                "must be within the sponsorship, {} to {}",
+                s.starts_on, s.ends_on
+            ),
+        ));
+    }
+    match (input.kind, input.amount_vnd) {
+        (_, Some(a)) if a < 0 => errors.push(FieldError::new("amount_vnd", "must not be negative")),
+        (ActivityKind::Funding, None) => errors.push(FieldError::new(
+            "amount_vnd",
+            "a funding activity needs its amount in VND",
+        )),
+        _ => {}
+    }
+    if input.kind == ActivityKind::InKind
+        && input.in_kind.as_deref().is_none_or(|t| t.trim().is_empty())
+    {
+        errors.push(FieldError::new("in_kind", "say what was given"));
+    }
+    text(&input.description, "description", 2000, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let now = Utc::now();
+    Ok(activity::ActiveModel {
+        sponsorship_id: Set(s.id),
+        happened_on: Set(input.happened_on),
+        kind: Set(input.kind.as_str().into()),
+        amount_vnd: Set(input.amount_vnd),
+        in_kind: Set(input.in_kind.clone()),
+        description: Set(input.description.clone()),
+        recorded_by: Set(by.to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
