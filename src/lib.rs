@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod import;
 pub mod openapi;
 pub mod patch;

@@ -44,6 +44,7 @@ Authenticate with `POST /api/v1/auth/token`, then press **Authorize** and paste 
         (name = "registrations", description = "Registrations to reach a level in a target year (đăng ký đạt chuẩn)"),
         (name = "reports", description = "Progress reports for a province, a district or the nation, in JSON or CSV"),
         (name = "sponsorships", description = "Sponsoring agencies (đơn vị đỡ đầu), their sponsorships of communes and activities"),
+        (name = "sync", description = "The change feed for provincial systems"),
         (name = "criteria", description = "Criteria sets (bộ tiêu chí) and their versions: legal basis, criteria, indicators, thresholds by region, commune group and year"),
     )
 )]

@@ -76,6 +76,9 @@ impl Application {
             )
             .service(web::redirect("/swagger-ui", "/swagger-ui/"))
             .default_service(web::to(api::not_found))
+            .wrap(actix_web::middleware::from_fn(
+                crate::idempotency::middleware,
+            ))
             .wrap(actix_web::middleware::Compress::default())
             .wrap(cors(cors_origins.as_deref()))
             .wrap_fn(|req, srv| {

@@ -9,6 +9,7 @@ pub mod change;
 pub mod criteria_set;
 pub mod criteria_version;
 pub mod criterion_decision;
+pub mod idempotency_key;
 pub mod recognition;
 pub mod refresh_token;
 pub mod registration;

@@ -12,6 +12,7 @@ mod m20261123_000003_changes;
 mod m20261123_000004_criteria;
 mod m20261123_000005_assessments;
 mod m20261123_000006_sponsorships;
+mod m20261123_000007_idempotency;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_criteria::Migration),
             Box::new(m20261123_000005_assessments::Migration),
             Box::new(m20261123_000006_sponsorships::Migration),
+            Box::new(m20261123_000007_idempotency::Migration),
         ]
     }
 }

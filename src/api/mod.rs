@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource, each with `configure`.
 pub mod assessments;
 pub mod auth;
+pub mod changes;
 pub mod criteria;
 pub mod health;
 pub mod recognitions;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     recognitions::configure(cfg);
     reports::configure(cfg);
     sponsorships::configure(cfg);
+    changes::configure(cfg);
 }
 
 /// Any path the service does not know.

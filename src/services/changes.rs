@@ -1,6 +1,14 @@
 //! Writes the change feed in the same transaction as the change it records.
+//!
+//! A reader following `next_since` must see every change once and in order, so a change's
+//! `seq` must not become visible before a smaller one. SQLite has one writer at a time
+//! (`BEGIN IMMEDIATE`). On PostgreSQL a transaction that records a change first takes a
+//! transaction-scoped advisory lock, so change-writing transactions commit in `seq` order.
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, Set};
+
+/// The advisory lock key of the change feed ("ntm-chg").
+const FEED_LOCK: i64 = 0x6e74_6d2d_6368_67;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy)]
@@ -17,6 +25,10 @@ pub async fn record<C: ConnectionTrait, T: Serialize>(
     op: Op,
     data: Option<&T>,
 ) -> Result<(), DbErr> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({FEED_LOCK})"))
+            .await?;
+    }
     let now = Utc::now();
     let data = data
         .map(serde_json::to_value)

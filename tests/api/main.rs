@@ -4,8 +4,10 @@ mod helpers;
 
 mod assessments;
 mod auth;
+mod changes;
 mod criteria;
 mod health;
+mod idempotency;
 mod import;
 mod openapi;
 mod reference;

@@ -1,0 +1,201 @@
+//! `Idempotency-Key` on POST: a retried request with the same key and the same body gets
+//! the first answer again instead of a second write; the same key with another body is a
+//! 422. Keys belong to the authenticated user and expire after 24 hours. Token requests
+//! (`/auth/*`) are not stored (their answers are secrets), nor are 5xx answers (a retry
+//! should run again).
+use actix_web::body::{to_bytes, BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
+use chrono::{Duration, Utc};
+use futures_util::StreamExt;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr};
+use sha2::{Digest, Sha256};
+
+use entity::idempotency_key::{self, Column as K, Entity as Keys};
+
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+pub const HEADER: &str = "idempotency-key";
+const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Response headers replayed with the stored body.
+const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
+
+fn problem(err: ApiError) -> HttpResponse {
+    err.error_response()
+}
+
+pub async fn middleware(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let key = req
+        .headers()
+        .get(HEADER)
+        .map(|v| v.to_str().map(str::to_string));
+    let applies =
+        req.method() == Method::POST && key.is_some() && !req.path().starts_with("/api/v1/auth/");
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let (Some(state), true) = (state, applies) else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    let key = match key {
+        Some(Ok(k)) if (1..=200).contains(&k.len()) => k,
+        _ => {
+            let (http, _) = req.into_parts();
+            let err = ApiError::invalid("Idempotency-Key", "1 to 200 visible ASCII characters");
+            return Ok(ServiceResponse::new(http, problem(err)));
+        }
+    };
+    // The key belongs to the caller; without a valid token the handler answers 401 itself.
+    let user_id = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .and_then(|t| state.tokens.verify_access(t.trim()).ok())
+        .and_then(|c| c.sub.parse::<i32>().ok());
+    let Some(user_id) = user_id else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    // Read the body to fingerprint the request, then hand it on unchanged.
+    let mut body = web::BytesMut::new();
+    let mut payload = req.take_payload();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > MAX_BODY {
+            let (http, _) = req.into_parts();
+            return Ok(ServiceResponse::new(
+                http,
+                problem(ApiError::PayloadTooLarge(
+                    "the body is larger than 16 MiB".into(),
+                )),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    let mut hasher = Sha256::new();
+    hasher.update(req.method().as_str());
+    hasher.update(req.uri().to_string());
+    hasher.update(&body);
+    let hash = hex::encode(hasher.finalize());
+    req.set_payload(Payload::from(body));
+
+    let now = Utc::now();
+    let db = &state.db;
+    let _ = Keys::delete_many()
+        .filter(K::CreatedAt.lt(now - Duration::hours(24)))
+        .exec(db)
+        .await;
+    let claim = idempotency_key::ActiveModel {
+        user_id: Set(user_id),
+        idempotency_key: Set(key.clone()),
+        request_hash: Set(hash.clone()),
+        status_code: Set(0),
+        response_headers: Set(None),
+        response_body: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    let row = match claim {
+        Ok(row) => row,
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            let (http, _) = req.into_parts();
+            let existing = Keys::find()
+                .filter(K::UserId.eq(user_id))
+                .filter(K::IdempotencyKey.eq(key.as_str()))
+                .one(db)
+                .await
+                .map_err(ApiError::from)?;
+            return Ok(ServiceResponse::new(http, replay(existing, &hash)));
+        }
+        Err(e) => return Err(ApiError::from(e).into()),
+    };
+    let response = next.call(req).await?;
+    let (http, response) = response.into_parts();
+    let status = response.status();
+    let mut kept = serde_json::Map::new();
+    for name in KEPT_HEADERS {
+        if let Some(v) = response.headers().get(&name).and_then(|v| v.to_str().ok()) {
+            kept.insert(name.as_str().to_string(), v.into());
+        }
+    }
+    let (head, body) = response.into_parts();
+    let bytes = to_bytes(body)
+        .await
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("reading a response body failed")))?;
+    let stored = if status.is_server_error() {
+        Keys::delete_by_id(row.id).exec(db).await.map(|_| ())
+    } else {
+        Keys::update_many()
+            .col_expr(K::StatusCode, Expr::value(i32::from(status.as_u16())))
+            .col_expr(
+                K::ResponseHeaders,
+                Expr::value(serde_json::Value::Object(kept)),
+            )
+            .col_expr(
+                K::ResponseBody,
+                Expr::value(String::from_utf8_lossy(&bytes).into_owned()),
+            )
+            .col_expr(K::UpdatedAt, Expr::value(Utc::now()))
+            .filter(K::Id.eq(row.id))
+            .exec(db)
+            .await
+            .map(|_| ())
+    };
+    if let Err(e) = stored {
+        tracing::warn!(error = %e, "storing an idempotent answer failed");
+    }
+    let response = head.set_body(BoxBody::new(bytes));
+    Ok(ServiceResponse::new(http, response))
+}
+
+fn replay(existing: Option<idempotency_key::Model>, hash: &str) -> HttpResponse {
+    let Some(row) = existing else {
+        return problem(ApiError::conflict(
+            "the first request with this Idempotency-Key was not kept; retry",
+        ));
+    };
+    if row.request_hash != hash {
+        return problem(ApiError::invalid(
+            "Idempotency-Key",
+            "this key was used for a different request; use a new key",
+        ));
+    }
+    if row.status_code == 0 {
+        return problem(ApiError::conflict(
+            "the first request with this Idempotency-Key is still being answered; retry shortly",
+        ));
+    }
+    let status = StatusCode::from_u16(row.status_code as u16).unwrap_or(StatusCode::OK);
+    let mut response = HttpResponse::build(status);
+    if let Some(serde_json::Value::Object(headers)) = row.response_headers {
+        for (name, value) in headers {
+            if let (Ok(n), Some(Ok(v))) = (
+                HeaderName::try_from(name.as_str()),
+                value.as_str().map(HeaderValue::from_str),
+            ) {
+                response.insert_header((n, v));
+            }
+        }
+    }
+    response.insert_header((HeaderName::from_static("idempotency-replayed"), "true"));
+    response.body(row.response_body.unwrap_or_default())
+}
