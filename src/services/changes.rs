@@ -8,7 +8,7 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, Set};
 
 /// The advisory lock key of the change feed ("ntm-chg").
-const FEED_LOCK: i64 = 0x6e74_6d2d_6368_67;
+const FEED_LOCK: i64 = 0x006e_746d_2d63_6867;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy)]
