@@ -2,7 +2,7 @@
 use actix_web::http::header;
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -105,11 +105,13 @@ pub async fn list_sets(
     if let Some(scope) = query.0.scope {
         select = select.filter(criteria_set::Column::Scope.eq(scope));
     }
-    let paginator = select
-        .order_by_asc(criteria_set::Column::Id)
-        .paginate(&state.db, per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page - 1).await?;
+    let (items, total) = crate::services::fetch_page(
+        &state.db,
+        select.order_by_asc(criteria_set::Column::Id),
+        page,
+        per_page,
+    )
+    .await?;
     Ok(web::Json(Page {
         items: items.iter().map(CriteriaSetView::from).collect(),
         page,

@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -76,12 +76,15 @@ pub async fn list_recognitions(
     if let Some(y) = q.year {
         select = select.filter(recognition::Column::RecognitionYear.eq(y));
     }
-    let paginator = select
-        .order_by_desc(recognition::Column::DecidedOn)
-        .order_by_desc(recognition::Column::Id)
-        .paginate(&state.db, per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page - 1).await?;
+    let (items, total) = crate::services::fetch_page(
+        &state.db,
+        select
+            .order_by_desc(recognition::Column::DecidedOn)
+            .order_by_desc(recognition::Column::Id),
+        page,
+        per_page,
+    )
+    .await?;
     Ok(web::Json(Page {
         items: items.iter().map(RecognitionView::from).collect(),
         page,
@@ -235,12 +238,15 @@ pub async fn list_registrations(
     if let Some(y) = q.year {
         select = select.filter(registration::Column::TargetYear.eq(y));
     }
-    let paginator = select
-        .order_by_asc(registration::Column::TargetYear)
-        .order_by_asc(registration::Column::UnitCode)
-        .paginate(&state.db, per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page - 1).await?;
+    let (items, total) = crate::services::fetch_page(
+        &state.db,
+        select
+            .order_by_asc(registration::Column::TargetYear)
+            .order_by_asc(registration::Column::UnitCode),
+        page,
+        per_page,
+    )
+    .await?;
     Ok(web::Json(Page {
         items: items.iter().map(RegistrationView::from).collect(),
         page,

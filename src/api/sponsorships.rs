@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -110,12 +110,10 @@ pub async fn list_agencies(
                 .like(LikeExpr::new(contains_pattern(&text)).escape('\\')),
         );
     }
-    let paginator = select
-        .order_by_asc(agency::Column::Id)
-        .paginate(&state.db, per_page);
-    let total = paginator.num_items().await?;
+    let select = select.order_by_asc(agency::Column::Id);
+    let (rows, total) = crate::services::fetch_page(&state.db, select, page, per_page).await?;
     let mut items = Vec::new();
-    for m in paginator.fetch_page(page - 1).await? {
+    for m in rows {
         items.push(service::agency_view(&state.db, &m).await?);
     }
     Ok(web::Json(Page {
@@ -293,12 +291,10 @@ pub async fn list_sponsorships(
     if let Some(p) = q.province {
         select = select.filter(sponsorship::Column::ProvinceCode.eq(p));
     }
-    let paginator = select
-        .order_by_asc(sponsorship::Column::Id)
-        .paginate(&state.db, per_page);
-    let total = paginator.num_items().await?;
+    let select = select.order_by_asc(sponsorship::Column::Id);
+    let (rows, total) = crate::services::fetch_page(&state.db, select, page, per_page).await?;
     let mut items = Vec::new();
-    for m in paginator.fetch_page(page - 1).await? {
+    for m in rows {
         items.push(service::sponsorship_view(&state.db, &m).await?);
     }
     Ok(web::Json(Page {
@@ -436,13 +432,11 @@ pub async fn list_activities(
 ) -> Result<web::Json<Page<ActivityView>>> {
     let (page, per_page) = pagination.0.resolve()?;
     load_sponsorship(&state, *id).await?;
-    let paginator = sponsorship_activity::Entity::find()
+    let select = sponsorship_activity::Entity::find()
         .filter(sponsorship_activity::Column::SponsorshipId.eq(*id))
         .order_by_desc(sponsorship_activity::Column::HappenedOn)
-        .order_by_desc(sponsorship_activity::Column::Id)
-        .paginate(&state.db, per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page - 1).await?;
+        .order_by_desc(sponsorship_activity::Column::Id);
+    let (items, total) = crate::services::fetch_page(&state.db, select, page, per_page).await?;
     Ok(web::Json(Page {
         items: items.iter().map(ActivityView::from).collect(),
         page,

@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -195,11 +195,9 @@ pub async fn list_users(
     if let Some(role) = query.0.role {
         select = select.filter(Column::Role.eq(role.as_str()));
     }
-    let paginator = select
-        .order_by_asc(Column::Id)
-        .paginate(&state.db, per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page - 1).await?;
+    let (items, total) =
+        crate::services::fetch_page(&state.db, select.order_by_asc(Column::Id), page, per_page)
+            .await?;
     Ok(web::Json(Page {
         items: items.iter().map(UserView::from).collect(),
         page,

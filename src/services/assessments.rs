@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -831,12 +831,13 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(k) = f.kind {
         q = q.filter(A::Kind.eq(k.as_str()));
     }
-    let paginator = q
-        .order_by_desc(A::AssessedOn)
-        .order_by_desc(A::Id)
-        .paginate(db, per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page - 1).await?;
+    let (items, total) = crate::services::fetch_page(
+        db,
+        q.order_by_desc(A::AssessedOn).order_by_desc(A::Id),
+        page,
+        per_page,
+    )
+    .await?;
     Ok((items.iter().map(summary_of).collect(), total))
 }
 

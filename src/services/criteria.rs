@@ -659,13 +659,16 @@ pub async fn list_versions<C: ConnectionTrait>(
             .add(V::Status.ne(VersionStatus::Draft.as_str()))
             .add(V::SetId.is_in(draft_sets)),
     );
-    let paginator = query
-        .order_by_asc(V::SetId)
-        .order_by_asc(V::EffectiveFrom)
-        .order_by_asc(V::Id)
-        .paginate(db, per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page - 1).await?;
+    let (items, total) = crate::services::fetch_page(
+        db,
+        query
+            .order_by_asc(V::SetId)
+            .order_by_asc(V::EffectiveFrom)
+            .order_by_asc(V::Id),
+        page,
+        per_page,
+    )
+    .await?;
     let summaries = items
         .iter()
         .filter_map(|v| {

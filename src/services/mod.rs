@@ -11,7 +11,8 @@ pub mod units;
 pub mod users;
 
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbErr, TransactionOptions, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
+    Select, TransactionOptions, TransactionTrait,
 };
 
 /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
@@ -23,4 +24,22 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+/// One page of a query (pages count from 1) and the total number of rows it matches.
+pub async fn fetch_page<C, E>(
+    db: &C,
+    select: Select<E>,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<E::Model>, u64), DbErr>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    let paginator = select.paginate(db, per_page);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page - 1).await?;
+    Ok((items, total))
 }

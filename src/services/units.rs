@@ -260,13 +260,16 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(day) = filter.on {
         query = query.filter(valid_on(day));
     }
-    let paginator = query
-        .order_by_asc(Column::Code)
-        .order_by_asc(Column::ValidFrom)
-        .order_by_asc(Column::Id)
-        .paginate(db, per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page - 1).await?;
+    let (items, total) = crate::services::fetch_page(
+        db,
+        query
+            .order_by_asc(Column::Code)
+            .order_by_asc(Column::ValidFrom)
+            .order_by_asc(Column::Id),
+        page,
+        per_page,
+    )
+    .await?;
     Ok((items, total))
 }
 
