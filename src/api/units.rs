@@ -62,6 +62,8 @@ pub struct CommuneQuery {
     pub q: Option<String>,
     /// Only units valid on this day (`2024-12-31`: the 10,051 pre-reform communes).
     pub on: Option<NaiveDate>,
+    /// Only communes at this current level (highest unrevoked recognition).
+    pub level: Option<crate::services::recognitions::CurrentLevel>,
 }
 
 /// Filters of `GET /communes/{code}/villages`.
@@ -93,15 +95,37 @@ impl From<DistrictQuery> for UnitFilter {
         }
     }
 }
-impl From<CommuneQuery> for UnitFilter {
-    fn from(q: CommuneQuery) -> Self {
-        UnitFilter {
-            province: q.province,
-            district: q.district,
-            q: q.q,
-            on: q.on,
+/// Turns a list query into the filter, reading what it needs from the database.
+trait IntoFilter {
+    async fn into_filter(self, state: &AppState) -> Result<UnitFilter>;
+}
+
+impl IntoFilter for ProvinceQuery {
+    async fn into_filter(self, _: &AppState) -> Result<UnitFilter> {
+        Ok(self.into())
+    }
+}
+
+impl IntoFilter for DistrictQuery {
+    async fn into_filter(self, _: &AppState) -> Result<UnitFilter> {
+        Ok(self.into())
+    }
+}
+
+impl IntoFilter for CommuneQuery {
+    async fn into_filter(self, state: &AppState) -> Result<UnitFilter> {
+        let standing = match self.level {
+            Some(level) => Some(crate::services::recognitions::standing(&state.db, level).await?),
+            None => None,
+        };
+        Ok(UnitFilter {
+            province: self.province,
+            district: self.district,
+            q: self.q,
+            on: self.on,
+            standing,
             ..Default::default()
-        }
+        })
     }
 }
 
@@ -145,7 +169,9 @@ pub async fn list(
             total,
         })
     };
-    let body = if filter.q.is_some() {
+    // Searches (unbounded keys) and level filters (recognitions change apart from units)
+    // are computed each time.
+    let body = if filter.q.is_some() || filter.standing.is_some() {
         render()?
     } else {
         snapshot.cached(
@@ -360,7 +386,8 @@ macro_rules! unit_collection_routes {
             query: ValidQuery<$query>,
             pagination: ValidQuery<Pagination>,
         ) -> Result<HttpResponse> {
-            list(&state, $level, query.0.into(), pagination.0).await
+            let filter = IntoFilter::into_filter(query.0, &state).await?;
+            list(&state, $level, filter, pagination.0).await
         }
 
         #[doc = concat!("Create a ", $noun, " (", $who, ").")]

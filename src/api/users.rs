@@ -102,7 +102,8 @@ async fn scope_of_user<C: sea_orm::ConnectionTrait>(db: &C, m: &user::Model) -> 
 /// Roles a caller may hand out: admins any, province officers district and commune.
 fn ensure_may_grant(caller: &Caller, role: Role) -> Result<()> {
     let allowed = caller.is_admin()
-        || (caller.role == Role::Province && matches!(role, Role::District | Role::Commune));
+        || (caller.role == Role::Province
+            && matches!(role, Role::District | Role::Commune | Role::Sponsor));
     if allowed {
         Ok(())
     } else {

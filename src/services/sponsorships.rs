@@ -514,14 +514,26 @@ pub async fn validate_sponsorship<C: ConnectionTrait>(
         Some(input.starts_on),
     )
     .await?;
-    if commune.is_none() {
-        errors.push(FieldError::new(
+    match &commune {
+        None => errors.push(FieldError::new(
             "commune_code",
             format!(
                 "no commune {} existed on {}",
                 input.commune_code, input.starts_on
             ),
-        ));
+        )),
+        // A sponsorship cannot outlast the commune version it sponsors.
+        Some(c) => {
+            if let Some(last) = c.valid_to.filter(|last| *last < input.ends_on) {
+                errors.push(FieldError::new(
+                    "ends_on",
+                    format!(
+                        "commune {} ended on {last}; end the sponsorship by then",
+                        input.commune_code
+                    ),
+                ));
+            }
+        }
     }
     match (errors.is_empty(), agency, commune) {
         (true, Some(a), Some(c)) => Ok((a, c)),

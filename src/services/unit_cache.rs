@@ -84,9 +84,10 @@ impl Snapshot {
         let q = f.q.as_deref().map(fold).filter(|q| !q.is_empty());
         let finder = q.as_deref().map(memchr::memmem::Finder::new);
         let matches = |u: &&unit::Model| {
-            f.province
-                .as_ref()
-                .is_none_or(|p| u.province_code.as_ref() == Some(p))
+            f.standing.as_ref().is_none_or(|s| s.matches(u))
+                && f.province
+                    .as_ref()
+                    .is_none_or(|p| u.province_code.as_ref() == Some(p))
                 && f.district
                     .as_ref()
                     .is_none_or(|d| u.district_code.as_ref() == Some(d))

@@ -219,6 +219,8 @@ pub struct UnitFilter {
     pub commune: Option<String>,
     pub q: Option<String>,
     pub on: Option<NaiveDate>,
+    /// Communes at one current level (from recognitions; served from the read model only).
+    pub standing: Option<crate::services::recognitions::Standing>,
 }
 
 fn valid_on(day: NaiveDate) -> Condition {
@@ -780,6 +782,62 @@ pub async fn find_reference<C: ConnectionTrait>(db: &C, m: &unit::Model) -> Resu
             .await?;
         if children > 0 {
             return Ok(Some(format!("{children} lower-level units belong to it")));
+        }
+    }
+    // Records about the unit itself, decided or dated within this version.
+    // Bounds a version actually has (an open end does not constrain; PostgreSQL has no
+    // date for chrono's MIN/MAX).
+    let within = |col: Expr| {
+        let mut c = Condition::all();
+        if let Some(from) = m.valid_from {
+            c = c.add(col.clone().gte(from));
+        }
+        if let Some(to) = m.valid_to {
+            c = c.add(col.lte(to));
+        }
+        c
+    };
+    let assessments = entity::assessment::Entity::find()
+        .filter(entity::assessment::Column::UnitCode.eq(m.code.as_str()))
+        .filter(entity::assessment::Column::UnitLevel.eq(m.level.as_str()))
+        .filter(within(Expr::col(entity::assessment::Column::AssessedOn)))
+        .count(db)
+        .await?;
+    if assessments > 0 {
+        return Ok(Some(format!("{assessments} assessments are about it")));
+    }
+    let recognitions = entity::recognition::Entity::find()
+        .filter(entity::recognition::Column::UnitCode.eq(m.code.as_str()))
+        .filter(entity::recognition::Column::UnitLevel.eq(m.level.as_str()))
+        .filter(within(Expr::col(entity::recognition::Column::DecidedOn)))
+        .count(db)
+        .await?;
+    if recognitions > 0 {
+        return Ok(Some(format!(
+            "{recognitions} recognition decisions are about it"
+        )));
+    }
+    let registrations = entity::registration::Entity::find()
+        .filter(entity::registration::Column::UnitCode.eq(m.code.as_str()))
+        .filter(entity::registration::Column::UnitLevel.eq(m.level.as_str()))
+        .count(db)
+        .await?;
+    if registrations > 0 {
+        return Ok(Some(format!("{registrations} registrations name it")));
+    }
+    if level == Level::Commune {
+        let sponsorships = entity::sponsorship::Entity::find()
+            .filter(entity::sponsorship::Column::CommuneCode.eq(m.code.as_str()))
+            .filter(m.valid_to.map_or(Condition::all(), |to| {
+                Condition::all().add(entity::sponsorship::Column::StartsOn.lte(to))
+            }))
+            .filter(m.valid_from.map_or(Condition::all(), |from| {
+                Condition::all().add(entity::sponsorship::Column::EndsOn.gte(from))
+            }))
+            .count(db)
+            .await?;
+        if sponsorships > 0 {
+            return Ok(Some(format!("{sponsorships} sponsorships name it")));
         }
     }
     let role = match level {

@@ -89,13 +89,25 @@ pub async fn resolve_user_scope<C: ConnectionTrait>(
             };
         }
         Role::Sponsor => {
-            return match scope.map(|s| s.parse::<i32>()) {
-                Some(Ok(id)) if id > 0 => Ok(Scope::default()),
-                _ => Err(ApiError::invalid(
-                    "scope",
-                    "a sponsor's scope is its agency id (a positive integer)",
-                )),
+            let id = match scope.map(|s| s.parse::<i32>()) {
+                Some(Ok(id)) if id > 0 => id,
+                _ => {
+                    return Err(ApiError::invalid(
+                        "scope",
+                        "a sponsor's scope is its agency id (a positive integer)",
+                    ))
+                }
             };
+            let agency = entity::agency::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::invalid("scope", format!("no agency has the id {id}")))?;
+            // Province officers manage the users of their province's agencies.
+            return Ok(Scope {
+                province: agency.province_code,
+                agency: Some(id.to_string()),
+                ..Default::default()
+            });
         }
         Role::Province => Level::Province,
         Role::District => Level::District,

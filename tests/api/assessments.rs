@@ -174,6 +174,16 @@ async fn ky_lac_reaches_12_of_20_and_ky_tay_9_of_20() {
         )
         .await;
     assert_eq!(listed["total"], 2);
+    // The communes cannot be deleted while assessments are about them.
+    let before = count_rows(&app.db, "units").await;
+    expect_problem(
+        app.delete("/api/v1/communes/18850", Some(&app.admin_token))
+            .await,
+        StatusCode::CONFLICT,
+        "conflict",
+    )
+    .await;
+    assert_eq!(count_rows(&app.db, "units").await, before);
 }
 
 #[tokio::test]
@@ -667,6 +677,27 @@ async fn a_recognition_needs_every_criterion_and_can_be_revoked() {
         ),
         (Some("none"), Some("19/20"))
     );
+    // GET /communes?level= filters by the current level.
+    let level = |l: &'static str| {
+        let app = &app;
+        async move {
+            let page = app
+                .get_ok(
+                    &format!("/api/v1/communes?province=42&on=2022-01-01&per_page=500&level={l}"),
+                    None,
+                )
+                .await;
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["code"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(level("commune").await, ["18850"]);
+    assert!(!level("none").await.contains(&"18850".to_string()));
+    assert!(level("none").await.contains(&"18793".to_string()));
     // Revocation (thu hồi).
     let rid = recognition["id"].as_i64().unwrap();
     let revoke = json!({"decision_number": "99/QĐ-UBND", "decided_on": "2024-05-01", "reason": "không duy trì tiêu chí 17"});

@@ -186,6 +186,11 @@ async fn sponsorship_writes_are_checked_and_change_nothing_when_refused() {
             "commune_code",
         ),
         (json!({"agency_id": 999999}), "agency_id"),
+        // Kỳ Lạc ended with the reform; a sponsorship cannot outlast it.
+        (
+            json!({"starts_on": "2024-01-01", "ends_on": "2026-12-31"}),
+            "ends_on",
+        ),
     ] {
         let mut body = good.clone();
         body.as_object_mut()

@@ -88,6 +88,10 @@ async fn invalid_users_are_422_with_every_field() {
             "role",
         ),
         (
+            json!({"username": "abc", "password": "long-enough-pw", "role": "sponsor", "scope": "999"}),
+            "scope",
+        ),
+        (
             json!({"username": "abc", "password": "long-enough-pw", "role": "viewer", "extra": 1}),
             "extra",
         ),
