@@ -19,6 +19,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => {
             tracing::info!(config = ?config, "starting ntm-api");
             let app = Application::build(config).await?;
+            // Loading the reference data allocates tens of MiB once; hand those pages back
+            // to the system instead of keeping them cached in mimalloc's segments.
+            // SAFETY: mi_collect only releases free memory of the allocator in use.
+            unsafe { libmimalloc_sys::mi_collect(true) };
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
