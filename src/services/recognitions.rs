@@ -300,17 +300,11 @@ pub async fn of_unit<C: ConnectionTrait>(
 
 /// The highest level among unrevoked recognitions (`none` without any).
 pub fn current_level(recognitions: &[recognition::Model]) -> &'static str {
-    let rank = |l: &str| match l {
-        "commune_model" => 3,
-        "commune_advanced" => 2,
-        "commune" => 1,
-        _ => 0,
-    };
     recognitions
         .iter()
         .filter(|r| !r.revoked)
         .map(|r| r.level.as_str())
-        .max_by_key(|l| rank(l))
+        .max_by_key(|l| rank_of(l))
         .and_then(CriteriaLevel::parse)
         .map(CriteriaLevel::as_str)
         .unwrap_or("none")

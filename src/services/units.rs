@@ -1,6 +1,6 @@
 //! Administrative units: reads resolved by date, validated writes, the delete guard.
 use chrono::{NaiveDate, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use entity::unit::{self, Column, Entity as Units};
 
 use crate::auth::Scope;
-use crate::domain::text::{contains_pattern, fold};
+use crate::domain::text::fold;
 use crate::domain::units::{full_name, resolve_version, Level, Period, Region};
 use crate::error::{ApiError, DbResultExt, FieldError, Result};
 use crate::services::changes;
@@ -211,7 +211,7 @@ pub async fn get_on<C: ConnectionTrait>(
     })
 }
 
-/// Filters of a unit list.
+/// Filters of a unit list (applied by the read model, `unit_cache::Snapshot::list`).
 #[derive(Debug, Default, Clone)]
 pub struct UnitFilter {
     pub province: Option<String>,
@@ -221,58 +221,6 @@ pub struct UnitFilter {
     pub on: Option<NaiveDate>,
     /// Communes at one current level (from recognitions; served from the read model only).
     pub standing: Option<crate::services::recognitions::Standing>,
-}
-
-fn valid_on(day: NaiveDate) -> Condition {
-    Condition::all()
-        .add(
-            Condition::any()
-                .add(Column::ValidFrom.is_null())
-                .add(Column::ValidFrom.lte(day)),
-        )
-        .add(
-            Condition::any()
-                .add(Column::ValidTo.is_null())
-                .add(Column::ValidTo.gte(day)),
-        )
-}
-
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
-    level: Level,
-    filter: &UnitFilter,
-    page: u64,
-    per_page: u64,
-) -> Result<(Vec<unit::Model>, u64)> {
-    let mut query = Units::find().filter(Column::Level.eq(level.as_str()));
-    if let Some(p) = &filter.province {
-        query = query.filter(Column::ProvinceCode.eq(p.as_str()));
-    }
-    if let Some(d) = &filter.district {
-        query = query.filter(Column::DistrictCode.eq(d.as_str()));
-    }
-    if let Some(c) = &filter.commune {
-        query = query.filter(Column::CommuneCode.eq(c.as_str()));
-    }
-    if let Some(q) = filter.q.as_deref().map(fold).filter(|q| !q.is_empty()) {
-        query = query.filter(
-            Expr::col(Column::SearchAscii).like(LikeExpr::new(contains_pattern(&q)).escape('\\')),
-        );
-    }
-    if let Some(day) = filter.on {
-        query = query.filter(valid_on(day));
-    }
-    let (items, total) = crate::services::fetch_page(
-        db,
-        query
-            .order_by_asc(Column::Code)
-            .order_by_asc(Column::ValidFrom)
-            .order_by_asc(Column::Id),
-        page,
-        per_page,
-    )
-    .await?;
-    Ok((items, total))
 }
 
 /// A unit ready to be written: validated, parents resolved, derived fields filled.
