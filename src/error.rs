@@ -31,6 +31,13 @@ impl FieldError {
     }
 }
 
+/// Pushes an error unless `value` has 1 to `max` characters and is not blank.
+pub fn check_text(value: &str, field: &str, max: usize, errors: &mut Vec<FieldError>) {
+    if value.trim().is_empty() || value.chars().count() > max {
+        errors.push(FieldError::new(field, format!("1 to {max} characters")));
+    }
+}
+
 /// RFC 9457 problem details, the body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::units::Region;
-use crate::error::FieldError;
+use crate::error::{check_text, FieldError};
 
 /// Level a criteria set applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -162,7 +162,7 @@ pub fn validate_tree(criteria: &[Criterion], errors: &mut Vec<FieldError>) {
                 format!("criterion code {} is used twice", criterion.code),
             ));
         }
-        check_text(&criterion.name, &format!("{at}.name"), errors);
+        check_text(&criterion.name, &format!("{at}.name"), 500, errors);
         if criterion.indicators.is_empty() {
             errors.push(FieldError::new(
                 format!("{at}.indicators"),
@@ -181,7 +181,7 @@ pub fn validate_tree(criteria: &[Criterion], errors: &mut Vec<FieldError>) {
                     ),
                 ));
             }
-            check_text(&indicator.name, &format!("{at}.name"), errors);
+            check_text(&indicator.name, &format!("{at}.name"), 500, errors);
             if indicator.kind == IndicatorKind::Boolean && !indicator.thresholds.is_empty() {
                 errors.push(FieldError::new(
                     format!("{at}.thresholds"),
@@ -232,12 +232,6 @@ fn check_code(code: &str, field: &str, errors: &mut Vec<FieldError>) {
             field,
             "1 to 16 letters, digits or dots, e.g. \"15.1\"",
         ));
-    }
-}
-
-fn check_text(text: &str, field: &str, errors: &mut Vec<FieldError>) {
-    if text.trim().is_empty() || text.chars().count() > 500 {
-        errors.push(FieldError::new(field, "1 to 500 characters"));
     }
 }
 

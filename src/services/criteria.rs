@@ -14,7 +14,7 @@ use entity::criteria_version::{self, Column as V, Entity as Versions};
 use crate::auth::{Caller, Permission, Role, Scope};
 use crate::domain::criteria::{counts, validate_tree, CriteriaLevel, Criterion};
 use crate::domain::units::Level;
-use crate::error::{ApiError, DbResultExt, FieldError, Result};
+use crate::error::{check_text, ApiError, DbResultExt, FieldError, Result};
 use crate::services::{changes, units};
 
 pub const NATIONAL: &str = "national";
@@ -225,9 +225,7 @@ pub async fn validate_new_set<C: ConnectionTrait>(db: &C, input: &NewCriteriaSet
             "2 to 64 upper-case letters, digits or '-'",
         ));
     }
-    if input.name.trim().is_empty() || input.name.chars().count() > 300 {
-        errors.push(FieldError::new("name", "1 to 300 characters"));
-    }
+    check_text(&input.name, "name", 300, &mut errors);
     if input.scope != NATIONAL
         && units::find_current(db, Level::Province, &input.scope)
             .await?
@@ -304,17 +302,13 @@ fn check_version_fields(
     to: Option<NaiveDate>,
     errors: &mut Vec<FieldError>,
 ) {
-    if label.trim().is_empty() || label.chars().count() > 32 {
-        errors.push(FieldError::new("label", "1 to 32 characters"));
-    }
+    check_text(label, "label", 32, errors);
     for (field, value, max) in [
         ("legal_document.number", &legal.number, 64),
         ("legal_document.title", &legal.title, 2000),
         ("legal_document.issuer", &legal.issuer, 200),
     ] {
-        if value.trim().is_empty() || value.chars().count() > max {
-            errors.push(FieldError::new(field, format!("1 to {max} characters")));
-        }
+        check_text(value, field, max, errors);
     }
     if let Some(to) = to {
         if to <= from {

@@ -15,7 +15,7 @@ use crate::auth::Scope;
 use crate::domain::assessment::{Action, Status};
 use crate::domain::criteria::CriteriaLevel;
 use crate::domain::units::Level;
-use crate::error::{ApiError, DbResultExt, FieldError, Result};
+use crate::error::{check_text, ApiError, DbResultExt, FieldError, Result};
 use crate::services::{assessments, changes, criteria, units};
 
 /// Body of `POST /recognitions`.
@@ -100,12 +100,6 @@ pub fn scope_of(m: &recognition::Model) -> Scope {
     }
 }
 
-fn text_field(value: &str, field: &str, max: usize, errors: &mut Vec<FieldError>) {
-    if value.trim().is_empty() || value.chars().count() > max {
-        errors.push(FieldError::new(field, format!("1 to {max} characters")));
-    }
-}
-
 /// Creates a recognition: the assessment must be appraised with every criterion met (422
 /// naming the unmet criteria otherwise); the assessment becomes `recognized`.
 pub async fn recognize<C: ConnectionTrait>(
@@ -115,8 +109,8 @@ pub async fn recognize<C: ConnectionTrait>(
     by: &str,
 ) -> Result<recognition::Model> {
     let mut errors = Vec::new();
-    text_field(&input.decision_number, "decision_number", 64, &mut errors);
-    text_field(&input.signer, "signer", 200, &mut errors);
+    check_text(&input.decision_number, "decision_number", 64, &mut errors);
+    check_text(&input.signer, "signer", 200, &mut errors);
     if input.unit_code != assessment.unit_code {
         errors.push(FieldError::new(
             "unit_code",
@@ -229,8 +223,8 @@ pub async fn revoke<C: ConnectionTrait>(
     input: &Revocation,
 ) -> Result<recognition::Model> {
     let mut errors = Vec::new();
-    text_field(&input.decision_number, "decision_number", 64, &mut errors);
-    text_field(&input.reason, "reason", 2000, &mut errors);
+    check_text(&input.decision_number, "decision_number", 64, &mut errors);
+    check_text(&input.reason, "reason", 2000, &mut errors);
     if input.decided_on < m.decided_on {
         errors.push(FieldError::new(
             "decided_on",

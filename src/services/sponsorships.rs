@@ -14,7 +14,7 @@ use entity::{agency, sponsorship, sponsorship_activity as activity};
 use crate::auth::Scope;
 use crate::domain::text::fold;
 use crate::domain::units::Level;
-use crate::error::{ApiError, DbResultExt, FieldError, Result};
+use crate::error::{check_text, ApiError, DbResultExt, FieldError, Result};
 use crate::services::{changes, units};
 
 /// Kind of sponsoring agency.
@@ -240,12 +240,6 @@ struct Sums {
     funding: Option<i64>,
 }
 
-fn text(value: &str, field: &str, max: usize, errors: &mut Vec<FieldError>) {
-    if value.trim().is_empty() || value.chars().count() > max {
-        errors.push(FieldError::new(field, format!("1 to {max} characters")));
-    }
-}
-
 pub fn agency_scope(m: &agency::Model) -> Scope {
     Scope {
         province: m.province_code.clone(),
@@ -334,7 +328,7 @@ pub async fn sponsorship_view<C: ConnectionTrait>(
 
 pub async fn validate_agency<C: ConnectionTrait>(db: &C, input: &NewAgency) -> Result<()> {
     let mut errors = Vec::new();
-    text(&input.name, "name", 300, &mut errors);
+    check_text(&input.name, "name", 300, &mut errors);
     if input
         .contact
         .as_deref()
@@ -391,7 +385,7 @@ pub async fn update_agency<C: ConnectionTrait>(
 ) -> Result<agency::Model> {
     let mut errors = Vec::new();
     if let Some(name) = &patch.name {
-        text(name, "name", 300, &mut errors);
+        check_text(name, "name", 300, &mut errors);
     }
     if let Some(Some(c)) = &patch.contact {
         if c.chars().count() > 300 {
@@ -475,7 +469,7 @@ pub async fn delete_agency<C: ConnectionTrait>(
 
 fn check_commitments(commitments: &[String], errors: &mut Vec<FieldError>) {
     for (i, c) in commitments.iter().enumerate() {
-        text(c, &format!("commitments[{i}]"), 1000, errors);
+        check_text(c, &format!("commitments[{i}]"), 1000, errors);
     }
 }
 
@@ -492,12 +486,8 @@ pub async fn validate_sponsorship<C: ConnectionTrait>(
     if input.signed_on.is_some_and(|s| s > input.ends_on) {
         errors.push(FieldError::new("signed_on", "must not be after ends_on"));
     }
-    if input
-        .decision_number
-        .as_deref()
-        .is_some_and(|d| d.trim().is_empty() || d.chars().count() > 64)
-    {
-        errors.push(FieldError::new("decision_number", "1 to 64 characters"));
+    if let Some(d) = &input.decision_number {
+        check_text(d, "decision_number", 64, &mut errors);
     }
     check_commitments(&input.commitments, &mut errors);
     let agency = agency::Entity::find_by_id(input.agency_id).one(db).await?;
@@ -685,7 +675,7 @@ pub async fn record_activity<C: ConnectionTrait>(
     {
         errors.push(FieldError::new("in_kind", "say what was given"));
     }
-    text(&input.description, "description", 2000, &mut errors);
+    check_text(&input.description, "description", 2000, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
