@@ -41,6 +41,18 @@ pub enum ImportCommand {
         /// The CSV file.
         file: PathBuf,
     },
+    /// Load or update assessments with their values through the code path of
+    /// `POST /sync/assessments` (upsert by unit, criteria version, date and kind). FILE is
+    /// JSON lines (one sync item per line) or, when it ends in `.csv`, one value per row
+    /// with the columns unit_code, criteria_version_id, assessed_on, kind, indicator_code,
+    /// value (rows of one assessment next to each other). Bad items are reported by line
+    /// and skipped; items are committed whole, 100 at a time.
+    Assessments {
+        file: PathBuf,
+        /// Recorded as the author of what is written.
+        #[arg(long, default_value = "import")]
+        by: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 
 /// A field that failed validation, with the reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct FieldError {
     /// Path of the field in the request, e.g. `criteria[3].indicators[0].code` or `page`.
     pub field: String,

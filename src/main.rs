@@ -45,6 +45,23 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(2);
             }
         }
+        Command::Import(ImportCommand::Assessments { file, by }) => {
+            let db = startup::connect(&config).await?;
+            startup::prepare_database(&db, &config).await?;
+            let started = std::time::Instant::now();
+            let summary = import::import_assessments(&db, &file, &by, true).await?;
+            for (line, message) in &summary.errors {
+                eprintln!("line {line}: {message}");
+            }
+            println!(
+                "{}: {summary} in {:.1} s",
+                file.display(),
+                started.elapsed().as_secs_f64()
+            );
+            if !summary.errors.is_empty() {
+                std::process::exit(2);
+            }
+        }
         Command::User(UserCommand::Create {
             username,
             role,

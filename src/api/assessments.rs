@@ -111,7 +111,7 @@ pub async fn create(
     let txn = crate::services::begin_write(&state.db).await?;
     let prepared = service::prepare(&txn, input).await?;
     caller.ensure(permission, &prepared.scope())?;
-    let model = service::insert(&txn, &prepared, &caller.username).await?;
+    let model = service::insert(&txn, &prepared, &ValuesInput::default(), &caller.username).await?;
     txn.commit().await?;
     tracing::info!(assessment = model.id, unit = %model.unit_code, by = %caller.username, "assessment created");
     let mut response = HttpResponse::Created();

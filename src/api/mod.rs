@@ -7,6 +7,7 @@ pub mod health;
 pub mod recognitions;
 pub mod reports;
 pub mod sponsorships;
+pub mod sync;
 pub mod units;
 pub mod users;
 
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     reports::configure(cfg);
     sponsorships::configure(cfg);
     changes::configure(cfg);
+    sync::configure(cfg);
 }
 
 /// Any path the service does not know.

@@ -10,10 +10,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, MaybeCaller, Permission, Scope};
+use crate::auth::{Caller, MaybeCaller, Scope};
 use crate::domain::units::Level;
 use crate::error::{ApiError, Result};
 use crate::extract::{etag, IfMatch, Page, Pagination, ValidJson, ValidQuery, Validate};
+use crate::services::units::write_permission as permission;
 use crate::services::units::{self, UnitFilter, UnitInput, UnitPatch, UnitView};
 use crate::startup::AppState;
 
@@ -126,13 +127,6 @@ impl IntoFilter for CommuneQuery {
             standing,
             ..Default::default()
         })
-    }
-}
-
-fn permission(level: Level) -> Permission {
-    match level {
-        Level::Province => Permission::ManageProvinces,
-        _ => Permission::ManageUnits,
     }
 }
 

@@ -103,6 +103,9 @@ pub enum Permission {
     ManageSponsorships,
     /// Record activities under a sponsorship (the agency's own users too).
     RecordActivities,
+    /// Carry any kind of assessment in a sync batch (`POST /sync/assessments`): provincial
+    /// systems hold their communes' self-assessments and districts' reviews too.
+    SyncAssessments,
 }
 
 impl Permission {
@@ -115,7 +118,8 @@ impl Permission {
             | Permission::AuthorProvincialAppraisal
             | Permission::AppraiseAssessments
             | Permission::Recognize
-            | Permission::ManageSponsorships => &[Role::Admin, Role::Province],
+            | Permission::ManageSponsorships
+            | Permission::SyncAssessments => &[Role::Admin, Role::Province],
             Permission::RecordActivities => &[Role::Admin, Role::Province, Role::Sponsor],
             Permission::AuthorSelfAssessment => &[Role::Admin, Role::Commune],
             Permission::AuthorDistrictReview => &[Role::Admin, Role::District],
@@ -184,6 +188,11 @@ impl Caller {
             )));
         }
         Ok(())
+    }
+
+    /// Whether the caller's role may do `permission` somewhere (scope not considered).
+    pub fn role_may(&self, permission: Permission) -> bool {
+        permission.allowed_roles().contains(&self.role)
     }
 
     pub fn is_admin(&self) -> bool {

@@ -230,6 +230,7 @@ pub struct PreparedAssessment {
     pub unit_level: Level,
     pub set: entity::criteria_set::Model,
     pub version: entity::criteria_version::Model,
+    pub tree: std::sync::Arc<Vec<crate::domain::criteria::Criterion>>,
     pub input: NewAssessment,
 }
 
@@ -243,22 +244,54 @@ impl PreparedAssessment {
     }
 }
 
+/// A published criteria version with its set and parsed tree: what an assessment is
+/// checked and evaluated against. Batches look each up once.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub version: entity::criteria_version::Model,
+    pub set: entity::criteria_set::Model,
+    pub tree: std::sync::Arc<Vec<crate::domain::criteria::Criterion>>,
+}
+
+/// The criteria version `id` with its set and tree, or `None` when there is no such
+/// version.
+pub async fn catalog<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<Catalog>> {
+    let Some(version) = entity::criteria_version::Entity::find_by_id(id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let set = criteria_service::get_set(db, version.set_id).await?;
+    let tree = std::sync::Arc::new(criteria_service::tree_of(&version)?);
+    Ok(Some(Catalog { version, set, tree }))
+}
+
 pub async fn prepare<C: ConnectionTrait>(
     db: &C,
     input: NewAssessment,
 ) -> Result<PreparedAssessment> {
+    let found = catalog(db, input.criteria_version_id).await?;
+    prepare_with(db, input, found).await
+}
+
+/// Validates a new assessment against its criteria version (looked up by the caller).
+pub async fn prepare_with<C: ConnectionTrait>(
+    db: &C,
+    input: NewAssessment,
+    found: Option<Catalog>,
+) -> Result<PreparedAssessment> {
     let mut errors = Vec::new();
-    let version = entity::criteria_version::Entity::find_by_id(input.criteria_version_id)
-        .one(db)
-        .await?;
-    let version = match version {
-        Some(v) if v.status != VersionStatus::Draft.as_str() => Some(v),
+    let (version, catalog) = match found {
+        Some(c) if c.version.status != VersionStatus::Draft.as_str() => {
+            (Some(c.version.clone()), Some(c))
+        }
         Some(_) => {
             errors.push(FieldError::new(
                 "criteria_version_id",
                 "this criteria version is a draft; assess against a published one",
             ));
-            None
+            (None, None)
         }
         None => {
             errors.push(FieldError::new(
@@ -268,7 +301,7 @@ pub async fn prepare<C: ConnectionTrait>(
                     input.criteria_version_id
                 ),
             ));
-            None
+            (None, None)
         }
     };
     let (mut set, mut unit, mut unit_level) = (None, None, Level::Commune);
@@ -288,7 +321,10 @@ pub async fn prepare<C: ConnectionTrait>(
                 ),
             ));
         }
-        let s = criteria_service::get_set(db, v.set_id).await?;
+        let s = catalog
+            .as_ref()
+            .map(|c| c.set.clone())
+            .ok_or_else(|| anyhow::anyhow!("catalog without its set"))?;
         unit_level =
             unit_level_for(CriteriaLevel::parse(&s.level).unwrap_or(CriteriaLevel::Commune));
         match units::find_on(db, unit_level, &input.unit_code, Some(input.assessed_on)).await? {
@@ -316,26 +352,50 @@ pub async fn prepare<C: ConnectionTrait>(
         }
         set = Some(s);
     }
-    match (errors.is_empty(), unit, set, version) {
-        (true, Some(unit), Some(set), Some(version)) => Ok(PreparedAssessment {
+    match (errors.is_empty(), unit, set, version, catalog) {
+        (true, Some(unit), Some(set), Some(version), Some(catalog)) => Ok(PreparedAssessment {
             unit,
             unit_level,
             set,
             version,
+            tree: catalog.tree,
             input,
         }),
         _ => Err(ApiError::Validation(errors)),
     }
 }
 
+/// Inserts a new draft with its first values and decisions (none from `POST /assessments`,
+/// the item's from sync), evaluated before the insert so the row is written once.
 pub async fn insert<C: ConnectionTrait>(
     db: &C,
     prepared: &PreparedAssessment,
+    inputs: &ValuesInput,
     by: &str,
 ) -> Result<assessment::Model> {
+    let errors = check_inputs(&prepared.tree, inputs);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     let now = Utc::now();
-    let tree = criteria_service::tree_of(&prepared.version)?;
     let scope = prepared.scope();
+    let year = prepared.input.assessed_on.year();
+    let values: HashMap<String, Value> = inputs
+        .values
+        .iter()
+        .filter_map(|v| v.value.map(|x| (v.indicator_code.clone(), x)))
+        .collect();
+    let decided: HashMap<String, CriterionResult> = inputs
+        .criteria_decisions
+        .iter()
+        .filter_map(|d| decision_result(d).map(|r| (d.criterion_code.clone(), r)))
+        .collect();
+    let ctx = Context {
+        region: prepared.unit.region.as_deref().and_then(Region::parse),
+        commune_group: prepared.unit.commune_group,
+        year,
+    };
+    let (outcomes, summary) = evaluate(&prepared.tree, &values, &decided, ctx);
     let model = assessment::ActiveModel {
         unit_level: Set(prepared.unit_level.as_str().into()),
         unit_code: Set(prepared.input.unit_code.clone()),
@@ -346,12 +406,12 @@ pub async fn insert<C: ConnectionTrait>(
         commune_group: Set(prepared.unit.commune_group),
         criteria_version_id: Set(prepared.version.id),
         assessed_on: Set(prepared.input.assessed_on),
-        year: Set(prepared.input.assessed_on.year()),
+        year: Set(year),
         kind: Set(prepared.input.kind.as_str().into()),
         status: Set(Status::Draft.as_str().into()),
-        met_count: Set(0),
-        total_count: Set(tree.len() as i32),
-        met_mask: Set(0),
+        met_count: Set(summary.met),
+        total_count: Set(summary.total),
+        met_mask: Set(mask_of(&outcomes)),
         created_by: Set(by.to_string()),
         row_version: Set(1),
         created_at: Set(now),
@@ -365,8 +425,8 @@ pub async fn insert<C: ConnectionTrait>(
         "this unit already has an assessment of this kind against this version on this date",
     )?;
     record_transition(db, model.id, None, Status::Draft, by, None).await?;
-    refresh_results(db, &model).await?;
-    let model = reload(db, model.id).await?;
+    store_inputs(db, model.id, inputs, by, false).await?;
+    store_results(db, model.id, &outcomes, None).await?;
     record_change(db, &model).await?;
     Ok(model)
 }
@@ -490,11 +550,30 @@ async fn refresh_results<C: ConnectionTrait>(db: &C, m: &assessment::Model) -> R
         .filter(assessment_result::Column::AssessmentId.eq(m.id))
         .exec(db)
         .await?;
+    store_results(db, m.id, &outcomes, Some(&summary)).await?;
+    Ok(summary)
+}
+
+/// Bit `n - 1` set for each met criterion numbered `n` (1 to 62): the reports sum these.
+fn mask_of(outcomes: &[CriterionOutcome]) -> i64 {
+    outcomes
+        .iter()
+        .filter(|o| o.met && (1..=62).contains(&o.number))
+        .fold(0i64, |mask, o| mask | (1i64 << (o.number - 1)))
+}
+
+/// Inserts the per-criterion results; with a summary also updates the assessment's counts.
+async fn store_results<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    outcomes: &[CriterionOutcome],
+    summary: Option<&Summary>,
+) -> Result<()> {
     let now = Utc::now();
     let rows: Vec<assessment_result::ActiveModel> = outcomes
         .iter()
         .map(|o| assessment_result::ActiveModel {
-            assessment_id: Set(m.id),
+            assessment_id: Set(id),
             criterion_code: Set(o.code.clone()),
             result: Set(o.result.as_str().into()),
             met: Set(o.met),
@@ -508,18 +587,16 @@ async fn refresh_results<C: ConnectionTrait>(db: &C, m: &assessment::Model) -> R
             .exec_without_returning(db)
             .await?;
     }
-    let mask = outcomes
-        .iter()
-        .filter(|o| o.met && (1..=62).contains(&o.number))
-        .fold(0i64, |mask, o| mask | (1i64 << (o.number - 1)));
-    Assessments::update_many()
-        .col_expr(A::MetMask, Expr::value(mask))
-        .col_expr(A::MetCount, Expr::value(summary.met))
-        .col_expr(A::TotalCount, Expr::value(summary.total))
-        .filter(A::Id.eq(m.id))
-        .exec(db)
-        .await?;
-    Ok(summary)
+    if let Some(summary) = summary {
+        Assessments::update_many()
+            .col_expr(A::MetMask, Expr::value(mask_of(outcomes)))
+            .col_expr(A::MetCount, Expr::value(summary.met))
+            .col_expr(A::TotalCount, Expr::value(summary.total))
+            .filter(A::Id.eq(id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Claims the next row version (optimistic concurrency): 412 when `expected` is stale,
@@ -568,20 +645,11 @@ fn ensure_status(m: &assessment::Model, status: Status, doing: &str) -> Result<(
     }
 }
 
-/// Writes a batch of values and decisions into a draft, all or nothing.
-pub async fn write_values<C: ConnectionTrait>(
-    db: &C,
-    m: &assessment::Model,
+/// Checks values and decisions against a criteria tree; every problem, with its path.
+pub fn check_inputs(
+    tree: &[crate::domain::criteria::Criterion],
     input: &ValuesInput,
-    expected: i32,
-    by: &str,
-) -> Result<assessment::Model> {
-    ensure_status(m, Status::Draft, "editing")?;
-    let version = entity::criteria_version::Entity::find_by_id(m.criteria_version_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("the criteria version"))?;
-    let tree = criteria_service::tree_of(&version)?;
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (i, item) in input.values.iter().enumerate() {
@@ -592,9 +660,9 @@ pub async fn write_values<C: ConnectionTrait>(
             ));
         }
         let check = match &item.value {
-            Some(v) => check_value(&tree, &item.indicator_code, v),
-            None => check_value(&tree, &item.indicator_code, &Value::Bool(true))
-                .or_else(|_| check_value(&tree, &item.indicator_code, &Value::Number(0.0))),
+            Some(v) => check_value(tree, &item.indicator_code, v),
+            None => check_value(tree, &item.indicator_code, &Value::Bool(true))
+                .or_else(|_| check_value(tree, &item.indicator_code, &Value::Number(0.0))),
         };
         if let Err(message) = check {
             let field = if message.contains("is not in") {
@@ -606,6 +674,7 @@ pub async fn write_values<C: ConnectionTrait>(
         }
     }
     let criteria_codes: Vec<&str> = tree.iter().map(|c| c.code.as_str()).collect();
+    let mut seen = std::collections::HashSet::new();
     for (i, d) in input.criteria_decisions.iter().enumerate() {
         if !criteria_codes.contains(&d.criterion_code.as_str()) {
             errors.push(FieldError::new(
@@ -614,6 +683,11 @@ pub async fn write_values<C: ConnectionTrait>(
                     "criterion {} is not in this criteria version",
                     d.criterion_code
                 ),
+            ));
+        } else if !seen.insert(d.criterion_code.as_str()) {
+            errors.push(FieldError::new(
+                format!("criteria_decisions[{i}].criterion_code"),
+                "sent twice",
             ));
         }
         let decided = d.result.is_some() || d.met.is_some();
@@ -632,50 +706,68 @@ pub async fn write_values<C: ConnectionTrait>(
             ));
         }
     }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    claim(db, m, expected, Status::Draft, Status::Draft).await?;
+    errors
+}
+
+/// The result a decision records; `None` withdraws an earlier decision.
+fn decision_result(d: &DecisionItem) -> Option<CriterionResult> {
+    d.result.or(d.met.map(|met| {
+        if met {
+            CriterionResult::Met
+        } else {
+            CriterionResult::NotMet
+        }
+    }))
+}
+
+/// Writes values and decisions: one DELETE (`replace`: of the codes sent) and one
+/// multi-row INSERT per kind of input, not one statement per item.
+async fn store_inputs<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    input: &ValuesInput,
+    by: &str,
+    replace: bool,
+) -> Result<()> {
     let now = Utc::now();
-    // One DELETE and one multi-row INSERT per kind of input, not one per item.
-    if !input.values.is_empty() {
+    if replace && !input.values.is_empty() {
         assessment_value::Entity::delete_many()
-            .filter(assessment_value::Column::AssessmentId.eq(m.id))
+            .filter(assessment_value::Column::AssessmentId.eq(id))
             .filter(
                 assessment_value::Column::IndicatorCode
                     .is_in(input.values.iter().map(|v| v.indicator_code.clone())),
             )
             .exec(db)
             .await?;
-        let rows: Vec<assessment_value::ActiveModel> = input
-            .values
-            .iter()
-            .filter_map(|item| {
-                let (number, boolean) = match item.value? {
-                    Value::Bool(b) => (None, Some(b)),
-                    Value::Number(n) => (Some(n), None),
-                };
-                Some(assessment_value::ActiveModel {
-                    assessment_id: Set(m.id),
-                    indicator_code: Set(item.indicator_code.clone()),
-                    value_number: Set(number),
-                    value_bool: Set(boolean),
-                    recorded_by: Set(by.to_string()),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
-                })
-            })
-            .collect();
-        if !rows.is_empty() {
-            assessment_value::Entity::insert_many(rows)
-                .exec_without_returning(db)
-                .await?;
-        }
     }
-    if !input.criteria_decisions.is_empty() {
+    let rows: Vec<assessment_value::ActiveModel> = input
+        .values
+        .iter()
+        .filter_map(|item| {
+            let (number, boolean) = match item.value? {
+                Value::Bool(b) => (None, Some(b)),
+                Value::Number(n) => (Some(n), None),
+            };
+            Some(assessment_value::ActiveModel {
+                assessment_id: Set(id),
+                indicator_code: Set(item.indicator_code.clone()),
+                value_number: Set(number),
+                value_bool: Set(boolean),
+                recorded_by: Set(by.to_string()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+        })
+        .collect();
+    if !rows.is_empty() {
+        assessment_value::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    if replace && !input.criteria_decisions.is_empty() {
         criterion_decision::Entity::delete_many()
-            .filter(criterion_decision::Column::AssessmentId.eq(m.id))
+            .filter(criterion_decision::Column::AssessmentId.eq(id))
             .filter(
                 criterion_decision::Column::CriterionCode.is_in(
                     input
@@ -686,36 +778,76 @@ pub async fn write_values<C: ConnectionTrait>(
             )
             .exec(db)
             .await?;
-        let rows: Vec<criterion_decision::ActiveModel> = input
-            .criteria_decisions
-            .iter()
-            .filter_map(|d| {
-                let result = d.result.or(d.met.map(|met| {
-                    if met {
-                        CriterionResult::Met
-                    } else {
-                        CriterionResult::NotMet
-                    }
-                }))?;
-                Some(criterion_decision::ActiveModel {
-                    assessment_id: Set(m.id),
-                    criterion_code: Set(d.criterion_code.clone()),
-                    result: Set(result.as_str().into()),
-                    note: Set(d.note.clone()),
-                    decided_by: Set(by.to_string()),
-                    decided_at: Set(now),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
-                })
-            })
-            .collect();
-        if !rows.is_empty() {
-            criterion_decision::Entity::insert_many(rows)
-                .exec_without_returning(db)
-                .await?;
-        }
     }
+    let rows: Vec<criterion_decision::ActiveModel> = input
+        .criteria_decisions
+        .iter()
+        .filter_map(|d| {
+            Some(criterion_decision::ActiveModel {
+                assessment_id: Set(id),
+                criterion_code: Set(d.criterion_code.clone()),
+                result: Set(decision_result(d)?.as_str().into()),
+                note: Set(d.note.clone()),
+                decided_by: Set(by.to_string()),
+                decided_at: Set(now),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+        })
+        .collect();
+    if !rows.is_empty() {
+        criterion_decision::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Whether writing `input` would leave the stored values and decisions as they are.
+pub async fn inputs_unchanged<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    input: &ValuesInput,
+) -> Result<bool> {
+    let (values, decisions) = load_inputs(db, id).await?;
+    let same_values = input
+        .values
+        .iter()
+        .all(|v| values.get(&v.indicator_code) == v.value.as_ref());
+    let same_decisions = input.criteria_decisions.iter().all(|d| {
+        let stored = decisions
+            .iter()
+            .find(|s| s.criterion_code == d.criterion_code);
+        match (decision_result(d), stored) {
+            (None, None) => true,
+            (Some(r), Some(s)) => s.result == r.as_str() && s.note == d.note,
+            _ => false,
+        }
+    });
+    Ok(same_values && same_decisions)
+}
+
+/// Writes a batch of values and decisions into a draft, all or nothing.
+pub async fn write_values<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    input: &ValuesInput,
+    expected: i32,
+    by: &str,
+) -> Result<assessment::Model> {
+    ensure_status(m, Status::Draft, "editing")?;
+    let version = entity::criteria_version::Entity::find_by_id(m.criteria_version_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the criteria version"))?;
+    let tree = criteria_service::tree_of(&version)?;
+    let errors = check_inputs(&tree, input);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    claim(db, m, expected, Status::Draft, Status::Draft).await?;
+    store_inputs(db, m.id, input, by, true).await?;
     let fresh = reload(db, m.id).await?;
     refresh_results(db, &fresh).await?;
     let fresh = reload(db, m.id).await?;

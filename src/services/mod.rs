@@ -1,11 +1,12 @@
 //! Repository functions and business operations used by the HTTP handlers, the command
-//! line and (later) the sync endpoints: one code path for each write.
+//! line and the sync endpoints: one code path for each write.
 pub mod assessments;
 pub mod changes;
 pub mod criteria;
 pub mod recognitions;
 pub mod reports;
 pub mod sponsorships;
+pub mod sync;
 pub mod unit_cache;
 pub mod units;
 pub mod users;

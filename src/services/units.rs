@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use entity::unit::{self, Column, Entity as Units};
 
-use crate::auth::Scope;
+use crate::auth::{Permission, Scope};
 use crate::domain::text::fold;
 use crate::domain::units::{full_name, resolve_version, Level, Period, Region};
 use crate::error::{ApiError, DbResultExt, FieldError, Result};
@@ -502,6 +502,14 @@ fn change_key(m: &unit::Model) -> String {
             .map(|d| d.to_string())
             .unwrap_or_else(|| "-".into())
     )
+}
+
+/// What writing a unit of this level needs.
+pub fn write_permission(level: Level) -> Permission {
+    match level {
+        Level::Province => Permission::ManageProvinces,
+        _ => Permission::ManageUnits,
+    }
 }
 
 /// Inserts a new version; 409 when a version of the same code overlaps its period.

@@ -16,6 +16,8 @@ pub const USER_PASSWORD: &str = "user-password-for-tests";
 
 pub struct TestApp {
     pub address: String,
+    /// The test database, for commands run against it (`ntm-api import …`).
+    pub database_url: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     pub admin_token: String,
@@ -120,7 +122,7 @@ impl TestApp {
             ntm_api::telemetry::init(None);
         }
         let (database_url, guard) = fresh_database().await;
-        let mut config = Config::for_database(database_url);
+        let mut config = Config::for_database(database_url.clone());
         config.jwt_secret = Some(JWT_SECRET.into());
         config.admin_password = Some(ADMIN_PASSWORD.into());
         config.workers = Some(1);
@@ -139,6 +141,7 @@ impl TestApp {
             .expect("token");
         TestApp {
             address,
+            database_url,
             client: reqwest::Client::new(),
             db,
             admin_token,

@@ -13,5 +13,6 @@ mod openapi;
 mod reference;
 mod reports;
 mod sponsorships;
+mod sync;
 mod units;
 mod users;

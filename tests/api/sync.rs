@@ -1,0 +1,370 @@
+//! `POST /sync/*` and `ntm-api import assessments`: per-item results, idempotent replays,
+//! dry runs, scope per item, and a killed import that leaves only whole items.
+use ntm_api::auth::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::assessments::{ha_tinh_set, values_meeting};
+use crate::helpers::{count_rows, expect_json, expect_problem, TestApp};
+
+/// Kỳ Lạc (district 447 Kỳ Anh) and Cẩm Quan (district 446 Cẩm Xuyên), Hà Tĩnh.
+const KY_LAC: &str = "18850";
+const CAM_QUAN: &str = "18724";
+
+async fn sync(app: &TestApp, what: &str, token: &str, body: &Value) -> Value {
+    expect_json(
+        app.post(&format!("/api/v1/sync/{what}"), Some(token), body)
+            .await,
+        StatusCode::MULTI_STATUS,
+    )
+    .await
+}
+
+fn statuses(response: &Value) -> Vec<String> {
+    response["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn feed_head(app: &TestApp) -> i64 {
+    let page = app
+        .get_ok("/api/v1/changes?since=0&limit=1000", Some(&app.admin_token))
+        .await;
+    page["next_since"].as_i64().unwrap()
+}
+
+fn item(unit: &str, version: i64, on: &str, met: usize) -> Value {
+    let mut item = json!({"unit_code": unit, "criteria_version_id": version, "assessed_on": on, "kind": "self"});
+    item["values"] = values_meeting(met)["values"].clone();
+    item
+}
+
+#[tokio::test]
+async fn a_mixed_batch_writes_the_good_items_and_reports_the_bad_ones() {
+    let app = TestApp::spawn().await;
+    let version = ha_tinh_set(&app).await;
+    let ha_tinh = app.token_for(Role::Province, Some("42")).await;
+    let mut wrong_type = item(CAM_QUAN, version, "2021-09-25", 3);
+    wrong_type["values"][0]["value"] = json!("đạt");
+    let mut unknown_indicator = item(CAM_QUAN, version, "2021-10-25", 3);
+    unknown_indicator["values"][1]["indicator_code"] = json!("99.9");
+    let batch = json!({"items": [
+        item(KY_LAC, version, "2021-09-25", 12),
+        wrong_type,
+        unknown_indicator,
+        item("99999", version, "2021-09-25", 3),
+        item(KY_LAC, version, "2020-06-01", 3),
+        {"unit_code": KY_LAC},
+        item(CAM_QUAN, version, "2021-11-25", 9),
+    ]});
+    let before = (
+        count_rows(&app.db, "assessments").await,
+        count_rows(&app.db, "assessment_values").await,
+    );
+    let response = sync(&app, "assessments", &ha_tinh, &batch).await;
+    assert_eq!(
+        statuses(&response),
+        ["created", "error", "error", "error", "error", "error", "created"],
+        "{response}"
+    );
+    assert_eq!(
+        (response["created"].clone(), response["errors"].clone()),
+        (json!(2), json!(5))
+    );
+    let field = |i: usize| response["results"][i]["errors"][0]["field"].clone();
+    assert_eq!(field(1), "values[0].value");
+    assert_eq!(field(2), "values[1].indicator_code");
+    assert_eq!(field(3), "unit_code");
+    assert_eq!(field(4), "assessed_on");
+    assert_eq!(field(5), "criteria_version_id", "{response}");
+    assert_eq!(response["results"][3]["problem"]["status"], 422);
+    // Only the good items were written, whole.
+    let after = (
+        count_rows(&app.db, "assessments").await,
+        count_rows(&app.db, "assessment_values").await,
+    );
+    assert_eq!(after, (before.0 + 2, before.1 + 40));
+    let id = response["results"][0]["id"].as_i64().unwrap();
+    let ky_lac = app
+        .get_ok(&format!("/api/v1/assessments/{id}"), Some(&ha_tinh))
+        .await;
+    assert_eq!(ky_lac["summary"]["label"], "12/20");
+    assert_eq!(ky_lac["status"], "draft");
+    assert_eq!(ky_lac["history"].as_array().unwrap().len(), 1);
+    let listed = app
+        .get_ok(
+            &format!("/api/v1/assessments?unit={CAM_QUAN}"),
+            Some(&ha_tinh),
+        )
+        .await;
+    assert_eq!(listed["items"][0]["summary"]["label"], "9/20");
+
+    // The same batch again: unchanged, and nothing new in the feed.
+    let head = feed_head(&app).await;
+    let again = sync(&app, "assessments", &ha_tinh, &batch).await;
+    assert_eq!(
+        statuses(&again),
+        [
+            "unchanged",
+            "error",
+            "error",
+            "error",
+            "error",
+            "error",
+            "unchanged"
+        ]
+    );
+    assert_eq!(again["results"][0]["id"], id);
+    assert_eq!(feed_head(&app).await, head);
+    assert_eq!(count_rows(&app.db, "assessment_values").await, after.1);
+
+    // A changed value updates the draft: one feed entry, the summary follows.
+    let changed = json!({"items": [item(KY_LAC, version, "2021-09-25", 14)]});
+    let response = sync(&app, "assessments", &ha_tinh, &changed).await;
+    assert_eq!(statuses(&response), ["updated"]);
+    let page = app
+        .get_ok(
+            &format!("/api/v1/changes?since={head}"),
+            Some(&app.admin_token),
+        )
+        .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+    assert_eq!(page["items"][0]["data"]["summary"]["label"], "14/20");
+
+    // Once submitted, an assessment answers unchanged to its own values and 409 to others.
+    let commune = app.token_for(Role::Commune, Some(KY_LAC)).await;
+    let etag = app
+        .get(&format!("/api/v1/assessments/{id}"), Some(&commune))
+        .await
+        .headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let submitted = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/assessments/{id}/submit"),
+            Some(&commune),
+        )
+        .header("if-match", etag)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submitted.status(), StatusCode::OK);
+    let response = sync(&app, "assessments", &ha_tinh, &changed).await;
+    assert_eq!(statuses(&response), ["unchanged"]);
+    let back = json!({"items": [item(KY_LAC, version, "2021-09-25", 12)]});
+    let response = sync(&app, "assessments", &ha_tinh, &back).await;
+    assert_eq!(statuses(&response), ["error"]);
+    assert_eq!(response["results"][0]["problem"]["status"], 409);
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_without_writing() {
+    let app = TestApp::spawn().await;
+    let version = ha_tinh_set(&app).await;
+    let batch = json!({"dry_run": true, "items": [
+        item(KY_LAC, version, "2021-09-25", 12),
+        item("99999", version, "2021-09-25", 3),
+    ]});
+    let tables = [
+        "assessments",
+        "assessment_values",
+        "assessment_results",
+        "changes",
+    ];
+    let mut before = Vec::new();
+    for t in tables {
+        before.push(count_rows(&app.db, t).await);
+    }
+    let response = sync(&app, "assessments", &app.admin_token, &batch).await;
+    assert_eq!(statuses(&response), ["created", "error"]);
+    assert_eq!(response["dry_run"], true);
+    for (t, n) in tables.iter().zip(before) {
+        assert_eq!(count_rows(&app.db, t).await, n, "{t} changed in a dry run");
+    }
+    // The same batch for real creates what the dry run announced.
+    let mut real = batch.clone();
+    real["dry_run"] = json!(false);
+    let response = sync(&app, "assessments", &app.admin_token, &real).await;
+    assert_eq!(statuses(&response), ["created", "error"]);
+}
+
+#[tokio::test]
+async fn scope_is_checked_per_item() {
+    let app = TestApp::spawn().await;
+    let version = ha_tinh_set(&app).await;
+    // A district writes its own communes' reviews, not another district's.
+    let ky_anh = app.token_for(Role::District, Some("447")).await;
+    let mut own = item(KY_LAC, version, "2021-09-25", 12);
+    own["kind"] = json!("district_review");
+    let mut other = item(CAM_QUAN, version, "2021-09-25", 12);
+    other["kind"] = json!("district_review");
+    let mut self_kind = item(KY_LAC, version, "2021-10-25", 12);
+    self_kind["kind"] = json!("self");
+    let before = count_rows(&app.db, "assessments").await;
+    let response = sync(
+        &app,
+        "assessments",
+        &ky_anh,
+        &json!({"items": [own, other, self_kind]}),
+    )
+    .await;
+    assert_eq!(statuses(&response), ["created", "error", "error"]);
+    assert_eq!(response["results"][1]["problem"]["status"], 403);
+    assert_eq!(
+        response["results"][1]["problem"]["type"],
+        "/problems/forbidden"
+    );
+    assert_eq!(response["results"][2]["problem"]["status"], 403);
+    assert_eq!(count_rows(&app.db, "assessments").await, before + 1);
+
+    // A province's sync client writes every kind inside its province only.
+    let ha_tinh = app.token_for(Role::Province, Some("42")).await;
+    let quang_binh = app.token_for(Role::Province, Some("44")).await;
+    let batch = json!({"items": [item(CAM_QUAN, version, "2021-09-25", 5)]});
+    let refused = sync(&app, "assessments", &quang_binh, &batch).await;
+    assert_eq!(refused["results"][0]["problem"]["status"], 403);
+    let accepted = sync(&app, "assessments", &ha_tinh, &batch).await;
+    assert_eq!(statuses(&accepted), ["created"]);
+
+    // Roles that write nothing of the kind are refused as a whole; no token is a 401.
+    let viewer = app.token_for(Role::Viewer, None).await;
+    let sponsor = app.token_for(Role::Sponsor, Some("1")).await;
+    for (what, token) in [
+        ("assessments", &viewer),
+        ("units", &viewer),
+        ("sponsorships", &viewer),
+        ("units", &ky_anh),
+        ("sponsorships", &sponsor),
+    ] {
+        expect_problem(
+            app.post(&format!("/api/v1/sync/{what}"), Some(token), &batch)
+                .await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
+    }
+    for what in ["units", "assessments", "sponsorships"] {
+        expect_problem(
+            app.post(&format!("/api/v1/sync/{what}"), None, &batch)
+                .await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+    }
+    // Empty and oversized batches are refused whole.
+    let too_many: Vec<Value> = (0..1001).map(|_| json!({})).collect();
+    for body in [json!({"items": []}), json!({"items": too_many})] {
+        let problem = expect_problem(
+            app.post("/api/v1/sync/assessments", Some(&ha_tinh), &body)
+                .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["field"], "items");
+    }
+    assert_eq!(count_rows(&app.db, "assessments").await, before + 2);
+}
+
+#[tokio::test]
+async fn units_sync_by_level_code_and_valid_from() {
+    let app = TestApp::spawn().await;
+    let ha_tinh = app.token_for(Role::Province, Some("42")).await;
+    let new_commune = json!({"level": "commune", "code": "99901", "name": "Xã Thử Nghiệm", "type": "xã",
+        "province_code": "42", "commune_group": 2, "valid_from": "2025-07-01"});
+    let village = json!({"level": "village", "code": "9990101", "name": "Thôn Một", "type": "thôn",
+        "commune_code": "99901", "valid_from": "2025-07-01"});
+    let elsewhere = json!({"level": "commune", "code": "99902", "name": "Xã Khác", "type": "xã",
+        "province_code": "01", "valid_from": "2025-07-01"});
+    let province = json!({"level": "province", "code": "99", "name": "Tỉnh Mới", "type": "tỉnh",
+        "region": "red_river_delta", "valid_from": "2025-07-01"});
+    let bad = json!({"level": "commune", "code": "99903", "name": "", "type": "xã",
+        "province_code": "42", "valid_from": "2025-07-01"});
+    let batch = json!({"items": [new_commune, village, elsewhere, province, bad]});
+    let units_before = count_rows(&app.db, "units").await;
+    let response = sync(&app, "units", &ha_tinh, &batch).await;
+    assert_eq!(
+        statuses(&response),
+        ["created", "created", "error", "error", "error"],
+        "{response}"
+    );
+    assert_eq!(response["results"][0]["key"], "commune:99901:2025-07-01");
+    assert_eq!(response["results"][2]["problem"]["status"], 403);
+    assert_eq!(response["results"][3]["problem"]["status"], 403);
+    assert_eq!(response["results"][4]["errors"][0]["field"], "name");
+    assert_eq!(count_rows(&app.db, "units").await, units_before + 2);
+    // Public reads see the new units at once.
+    let commune = app.get_ok("/api/v1/communes/99901", None).await;
+    assert_eq!(commune["commune_group"], 2);
+
+    let head = feed_head(&app).await;
+    let again = sync(&app, "units", &ha_tinh, &batch).await;
+    assert_eq!(
+        statuses(&again),
+        ["unchanged", "unchanged", "error", "error", "error"]
+    );
+    assert_eq!(feed_head(&app).await, head);
+    let mut renamed = batch["items"][0].clone();
+    renamed["name"] = json!("Xã Thử Nghiệm Mới");
+    let response = sync(&app, "units", &ha_tinh, &json!({"items": [renamed]})).await;
+    assert_eq!(statuses(&response), ["updated"]);
+    assert_eq!(
+        app.get_ok("/api/v1/communes/99901", None).await["name"],
+        "Xã Thử Nghiệm Mới"
+    );
+    assert_eq!(count_rows(&app.db, "units").await, units_before + 2);
+}
+
+#[tokio::test]
+async fn sponsorships_sync_by_agency_commune_and_start() {
+    let app = TestApp::spawn().await;
+    let ha_tinh = app.token_for(Role::Province, Some("42")).await;
+    let agency = expect_json(
+        app.post(
+            "/api/v1/agencies",
+            Some(&ha_tinh),
+            &json!({"name": "Sở Khoa học và Công nghệ Hà Tĩnh", "kind": "state", "province_code": "42"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let good = json!({"agency_id": agency, "commune_code": KY_LAC, "starts_on": "2021-01-01", "ends_on": "2025-06-30",
+        "commitments": ["Hỗ trợ mô hình nuôi ong"]});
+    let backwards = json!({"agency_id": agency, "commune_code": CAM_QUAN, "starts_on": "2021-01-01", "ends_on": "2020-12-31"});
+    let no_agency = json!({"agency_id": 999999, "commune_code": CAM_QUAN, "starts_on": "2021-01-01", "ends_on": "2022-12-31"});
+    let batch = json!({"items": [good, backwards, no_agency]});
+    let response = sync(&app, "sponsorships", &ha_tinh, &batch).await;
+    assert_eq!(statuses(&response), ["created", "error", "error"]);
+    assert_eq!(response["results"][1]["errors"][0]["field"], "ends_on");
+    assert_eq!(response["results"][2]["errors"][0]["field"], "agency_id");
+    let id = response["results"][0]["id"].as_i64().unwrap();
+    let head = feed_head(&app).await;
+    let again = sync(&app, "sponsorships", &ha_tinh, &batch).await;
+    assert_eq!(statuses(&again), ["unchanged", "error", "error"]);
+    assert_eq!(feed_head(&app).await, head);
+    let mut more = batch["items"][0].clone();
+    more["commitments"] = json!(["Hỗ trợ mô hình nuôi ong", "Mô hình ổi"]);
+    let response = sync(&app, "sponsorships", &ha_tinh, &json!({"items": [more]})).await;
+    assert_eq!(statuses(&response), ["updated"]);
+    assert_eq!(response["results"][0]["id"], id);
+    let stored = app
+        .get_ok(&format!("/api/v1/sponsorships/{id}"), None)
+        .await;
+    assert_eq!(stored["commitments"].as_array().unwrap().len(), 2);
+    assert_eq!(count_rows(&app.db, "sponsorships").await, 1);
+    // Another province's officers cannot sponsor Hà Tĩnh's communes.
+    let quang_binh = app.token_for(Role::Province, Some("44")).await;
+    let refused = sync(&app, "sponsorships", &quang_binh, &batch).await;
+    assert_eq!(refused["results"][0]["problem"]["status"], 403);
+}
