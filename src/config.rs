@@ -131,6 +131,25 @@ pub struct Config {
     /// Comma-separated origins allowed to call the API from a browser (CORS); `*` for any.
     #[arg(long, env = "NTM_CORS_ORIGINS", global = true)]
     pub cors_origins: Option<String>,
+    /// Failed logins per username within 15 minutes before `POST /auth/token` answers 429.
+    #[arg(
+        long,
+        env = "NTM_LOGIN_FAILURES_PER_USER",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    pub login_failures_per_user: u32,
+    /// Failed logins per client address within 15 minutes before `POST /auth/token`
+    /// answers 429.
+    #[arg(
+        long,
+        env = "NTM_LOGIN_FAILURES_PER_ADDRESS",
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    pub login_failures_per_address: u32,
     #[arg(skip = ReferenceData::All)]
     pub reference_data: ReferenceData,
 }
@@ -147,6 +166,12 @@ impl std::fmt::Debug for Config {
             )
             .field("workers", &self.workers)
             .field("db_max_connections", &self.db_max_connections)
+            .field("cors_origins", &self.cors_origins)
+            .field("login_failures_per_user", &self.login_failures_per_user)
+            .field(
+                "login_failures_per_address",
+                &self.login_failures_per_address,
+            )
             .field("reference_data", &self.reference_data)
             .finish()
     }
@@ -178,6 +203,8 @@ impl Config {
             db_max_connections: 16,
             log_format: None,
             cors_origins: None,
+            login_failures_per_user: 5,
+            login_failures_per_address: 20,
             reference_data: ReferenceData::All,
         }
     }

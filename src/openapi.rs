@@ -30,6 +30,7 @@ Authenticate with `POST /api/v1/auth/token`, then press **Authorize** and paste 
             responses::Unprocessable,
             responses::PayloadTooLarge,
             responses::UnsupportedMediaType,
+            responses::TooManyRequests,
             responses::Unavailable,
             responses::InternalError,
         )
@@ -44,7 +45,7 @@ Authenticate with `POST /api/v1/auth/token`, then press **Authorize** and paste 
         (name = "registrations", description = "Registrations to reach a level in a target year (đăng ký đạt chuẩn)"),
         (name = "reports", description = "Progress reports for a province, a district or the nation, in JSON or CSV"),
         (name = "sponsorships", description = "Sponsoring agencies (đơn vị đỡ đầu), their sponsorships of communes and activities"),
-        (name = "sync", description = "The change feed for provincial systems"),
+        (name = "sync", description = "For provincial systems: the change feed, and batch upserts by natural key answered per item (207)"),
         (name = "criteria", description = "Criteria sets (bộ tiêu chí) and their versions: legal basis, criteria, indicators, thresholds by region, commune group and year"),
     )
 )]
@@ -119,6 +120,11 @@ pub mod responses {
     #[derive(ToResponse)]
     #[response(content_type = "application/problem+json")]
     pub struct UnsupportedMediaType(Problem);
+
+    /// Too many failed logins; the `Retry-After` header says after how many seconds to retry.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct TooManyRequests(Problem);
 
     /// The database cannot be reached; retry later.
     #[derive(ToResponse)]

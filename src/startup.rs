@@ -24,6 +24,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     /// Read model of the administrative units for public reads.
     pub units: std::sync::Arc<crate::services::unit_cache::UnitCache>,
+    /// Failed-login limits of `POST /auth/token`.
+    pub logins: auth::throttle::LoginThrottle,
 }
 
 pub struct Application {
@@ -53,6 +55,11 @@ impl Application {
             db: db.clone(),
             tokens: TokenKeys::new(&secret),
             units,
+            logins: auth::throttle::LoginThrottle::new(
+                Duration::from_secs(15 * 60),
+                config.login_failures_per_user as usize,
+                config.login_failures_per_address as usize,
+            ),
         });
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;

@@ -94,21 +94,27 @@ async fn issue_pair<C: sea_orm::ConnectionTrait>(
     })
 }
 
-/// Exchange a username and password for an access token and a refresh token.
+/// Exchange a username and password for an access token and a refresh token. After 5
+/// failed logins for a username, or 20 from one address, within 15 minutes, the answer is
+/// 429 with `Retry-After` until the oldest failure is 15 minutes old.
 #[utoipa::path(
     tag = "auth",
     request_body = TokenRequest,
     responses(
         (status = 200, body = TokenResponse),
         (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 429, response = crate::openapi::responses::TooManyRequests),
     )
 )]
 #[post("/auth/token")]
 pub async fn token(
     state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
     body: ValidJson<TokenRequest>,
 ) -> Result<web::Json<TokenResponse>> {
     let body = body.0;
+    let address = request.peer_addr().map(|a| a.ip());
+    state.logins.check(&body.username, address)?;
     let user = users::find_by_username(&state.db, &body.username).await?;
     // Verify against a fixed hash when the user is unknown, so timing does not tell.
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -121,11 +127,13 @@ pub async fn token(
     let valid = users::verify_password(&body.password, &stored).await;
     match user {
         Some(user) if valid => {
+            state.logins.succeeded(&body.username);
             tracing::info!(user = %user.username, "token issued");
             Ok(web::Json(issue_pair(&state, &state.db, &user).await?))
         }
         _ => {
-            tracing::warn!(username = %body.username, "failed login");
+            state.logins.failed(&body.username, address);
+            tracing::warn!(username = %body.username, address = ?address, "failed login");
             Err(ApiError::Unauthorized("wrong username or password".into()))
         }
     }

@@ -2,11 +2,13 @@
 //!
 //! * [`password`]: argon2 hashing.
 //! * [`tokens`]: JWT access tokens (HS256) and opaque refresh tokens stored hashed.
+//! * [`throttle`]: failed-login limits on `POST /auth/token`.
 //! * [`Caller`] / [`MaybeCaller`]: extractors; `Caller` answers 401 without a valid token.
 //! * [`Caller::ensure`]: the one place where the role table of DESIGN.md section 2 is
 //!   enforced: a [`Permission`] names what is being done, a [`Scope`] names where.
 
 pub mod password;
+pub mod throttle;
 pub mod tokens;
 
 use std::future::Future;

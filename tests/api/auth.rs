@@ -241,3 +241,36 @@ async fn a_deleted_users_token_is_401() {
     )
     .await;
 }
+
+/// Password guessing is slowed: after 5 failures for a username the endpoint answers 429
+/// with Retry-After, even for the right password; other users are not affected.
+#[tokio::test]
+async fn repeated_failed_logins_are_throttled() {
+    let app = TestApp::spawn().await;
+    let wrong = json!({"username": "admin", "password": "guess"});
+    for _ in 0..5 {
+        expect_problem(
+            app.post("/api/v1/auth/token", None, &wrong).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        )
+        .await;
+    }
+    let right = json!({"username": "admin", "password": ADMIN_PASSWORD});
+    let response = app.post("/api/v1/auth/token", None, &right).await;
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    expect_problem(response, StatusCode::TOO_MANY_REQUESTS, "too-many-requests").await;
+    // Another user from the same address still logs in.
+    let user = app.create_user(Role::Viewer, None).await;
+    let other = json!({"username": user.username, "password": USER_PASSWORD});
+    expect_json(
+        app.post("/api/v1/auth/token", None, &other).await,
+        StatusCode::OK,
+    )
+    .await;
+}
