@@ -235,8 +235,12 @@ fn is_connection_error(err: &DbErr) -> bool {
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            e.as_database_error().is_none()
-                && matches!(
+            // PostgreSQL going away: class 08 (connection exception) and 57P01-57P03
+            // (shut down by an administrator, crashed, not yet accepting connections).
+            if let Some(code) = e.as_database_error().and_then(|d| d.code()) {
+                return code.starts_with("08") || code.starts_with("57P");
+            }
+            matches!(
                     e.as_ref(),
                     sea_orm::sqlx::Error::Io(_)
                         | sea_orm::sqlx::Error::PoolTimedOut
