@@ -241,12 +241,12 @@ fn is_connection_error(err: &DbErr) -> bool {
                 return code.starts_with("08") || code.starts_with("57P");
             }
             matches!(
-                    e.as_ref(),
-                    sea_orm::sqlx::Error::Io(_)
-                        | sea_orm::sqlx::Error::PoolTimedOut
-                        | sea_orm::sqlx::Error::PoolClosed
-                        | sea_orm::sqlx::Error::Tls(_)
-                )
+                e.as_ref(),
+                sea_orm::sqlx::Error::Io(_)
+                    | sea_orm::sqlx::Error::PoolTimedOut
+                    | sea_orm::sqlx::Error::PoolClosed
+                    | sea_orm::sqlx::Error::Tls(_)
+            )
         }
         _ => false,
     }

@@ -176,8 +176,8 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
 #[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Pagination {
-    /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    /// Page number, from 1 (at most 1,000,000).
+    #[param(minimum = 1, maximum = 1000000, default = 1)]
     pub page: Option<u64>,
     /// Items per page, 1 to 500.
     #[param(minimum = 1, maximum = 500, default = 50)]
@@ -185,6 +185,8 @@ pub struct Pagination {
 }
 
 pub const MAX_PER_PAGE: u64 = 500;
+/// Keeps `(page - 1) * per_page` far from overflowing.
+pub const MAX_PAGE: u64 = 1_000_000;
 pub const DEFAULT_PER_PAGE: u64 = 50;
 
 impl Pagination {
@@ -193,8 +195,11 @@ impl Pagination {
         let mut errors = Vec::new();
         let page = self.page.unwrap_or(1);
         let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
-        if page < 1 {
-            errors.push(FieldError::new("page", "must be 1 or more"));
+        if !(1..=MAX_PAGE).contains(&page) {
+            errors.push(FieldError::new(
+                "page",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
         }
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
             errors.push(FieldError::new(

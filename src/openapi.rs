@@ -19,7 +19,7 @@ Authenticate with `POST /api/v1/auth/token`, then press **Authorize** and paste 
     ),
     modifiers(&BearerAuth),
     components(
-        schemas(Problem, FieldError),
+        schemas(Problem, FieldError, crate::services::recognitions::CurrentLevel),
         responses(
             responses::BadRequest,
             responses::Unauthorized,
@@ -76,7 +76,8 @@ pub mod responses {
 
     use crate::error::Problem;
 
-    /// The request could not be read: malformed JSON or an unreadable header.
+    /// The request could not be read: malformed JSON, an unreadable header, or a path
+    /// parameter of the wrong type (e.g. an id beyond 2147483647).
     #[derive(ToResponse)]
     #[response(content_type = "application/problem+json")]
     pub struct BadRequest(Problem);
@@ -157,6 +158,14 @@ pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
         for op in operations.into_iter().flatten() {
             let responses = &mut op.responses.responses;
             let has_body = op.request_body.is_some();
+            let params = op.parameters.as_deref().unwrap_or_default();
+            use utoipa::openapi::path::ParameterIn;
+            let has_path = params
+                .iter()
+                .any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Path)));
+            let has_query = params
+                .iter()
+                .any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query)));
             let mut add = |status: &str, name: &str| {
                 responses
                     .entry(status.to_string())
@@ -164,6 +173,12 @@ pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
             };
             add("500", "InternalError");
             add("503", "Unavailable");
+            if has_path {
+                add("400", "BadRequest");
+            }
+            if has_query {
+                add("422", "Unprocessable");
+            }
             if has_body {
                 add("400", "BadRequest");
                 add("413", "PayloadTooLarge");

@@ -18,6 +18,9 @@ use crate::error::{check_text, ApiError, DbResultExt, FieldError, Result};
 use crate::services::{changes, units};
 
 /// Kind of sponsoring agency.
+/// The largest amount of one activity (VND).
+pub const MAX_AMOUNT_VND: i64 = 100_000_000_000_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AgencyKind {
@@ -198,8 +201,10 @@ pub struct SponsorshipView {
 pub struct NewActivity {
     pub happened_on: NaiveDate,
     pub kind: ActivityKind,
-    /// Integer VND; required for funding.
+    /// Integer VND; required for funding. At most 10^14 (a hundred trillion đồng), so the
+    /// sums over an agency's activities cannot overflow.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100_000_000_000_000_i64)]
     pub amount_vnd: Option<i64>,
     /// What was given in kind.
     #[serde(default)]
@@ -664,6 +669,10 @@ pub async fn record_activity<C: ConnectionTrait>(
     }
     match (input.kind, input.amount_vnd) {
         (_, Some(a)) if a < 0 => errors.push(FieldError::new("amount_vnd", "must not be negative")),
+        (_, Some(a)) if a > MAX_AMOUNT_VND => errors.push(FieldError::new(
+            "amount_vnd",
+            format!("at most {MAX_AMOUNT_VND} VND for one activity"),
+        )),
         (ActivityKind::Funding, None) => errors.push(FieldError::new(
             "amount_vnd",
             "a funding activity needs its amount in VND",

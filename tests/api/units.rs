@@ -134,6 +134,19 @@ async fn lists_paginate_and_filter() {
     )
     .await;
     assert_eq!(error_fields(&problem), ["page"]);
+    // A page far beyond the data is refused before (page - 1) * per_page can overflow
+    // (found by schemathesis).
+    let problem = expect_problem(
+        app.get(
+            "/api/v1/communes?page=160380469955716064&per_page=116",
+            None,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["page"]);
     // Before and after the reform.
     let old = app.get_ok("/api/v1/provinces?on=2024-12-31", None).await;
     let new = app.get_ok("/api/v1/provinces?on=2025-07-01", None).await;

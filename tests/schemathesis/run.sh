@@ -44,7 +44,11 @@ schemathesis --no-color run "$BASE/api-docs/openapi.json" \
   2>&1 | tee "$WORK/report.txt" | tail -n 80
 code=${PIPESTATUS[0]}
 set -e
+mkdir -p target
+cp "$WORK/report.txt" target/schemathesis-report.txt
+cp "$WORK/server.log" target/schemathesis-server.log
 if [ "$code" -ne 0 ]; then
-  echo "--- server log (last 40 lines)"; tail -n 40 "$WORK/server.log"
+  echo "--- the whole report: target/schemathesis-report.txt; server errors:"
+  grep -E "panicked|ERROR" "$WORK/server.log" | head -n 20 || true
   exit "$code"
 fi
