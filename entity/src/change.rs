@@ -11,6 +11,8 @@ pub struct Model {
     pub op: String,
     pub at: DateTimeUtc,
     pub data: Option<Json>,
+    /// The province the change concerns (none for national data).
+    pub province_code: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

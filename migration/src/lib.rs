@@ -13,6 +13,7 @@ mod m20261123_000004_criteria;
 mod m20261123_000005_assessments;
 mod m20261123_000006_sponsorships;
 mod m20261123_000007_idempotency;
+mod m20261123_000008_change_province;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_assessments::Migration),
             Box::new(m20261123_000006_sponsorships::Migration),
             Box::new(m20261123_000007_idempotency::Migration),
+            Box::new(m20261123_000008_change_province::Migration),
         ]
     }
 }

@@ -32,6 +32,8 @@ pub struct ChangeView {
     pub entity: String,
     /// The entity's key: its id, or `level:code:valid_from` for units.
     pub key: String,
+    /// The province the change concerns; `null` for national data.
+    pub province_code: Option<String>,
     /// `upsert` or `delete` (a tombstone, without data).
     pub op: String,
     pub at: DateTime<Utc>,
@@ -49,8 +51,10 @@ pub struct ChangePage {
 
 /// The changes after `since`, in order. Each create, update and delete is recorded in the
 /// same transaction as the change, and changes become visible in `seq` order, so a reader
-/// that follows `next_since` sees every change exactly once. For national readers (admins
-/// and viewers: provincial sync accounts are viewers); the shipped reference units are the
+/// that follows `next_since` sees every change exactly once. Admins and viewers read the
+/// whole feed; province officers (a province's sync account) read the changes of their
+/// province and the national ones (national criteria, agencies without a province); the
+/// `seq` of the entries they do not see are skipped. The shipped reference units are the
 /// baseline and are not in the feed.
 #[utoipa::path(
     tag = "sync",
@@ -69,11 +73,16 @@ pub async fn changes(
     caller: Caller,
     query: ValidQuery<ChangesQuery>,
 ) -> Result<web::Json<ChangePage>> {
-    if !matches!(caller.role, Role::Admin | Role::Viewer) {
-        return Err(ApiError::Forbidden(
-            "the change feed is for admins and viewers (sync accounts)".into(),
-        ));
-    }
+    let province = match caller.role {
+        Role::Admin | Role::Viewer => None,
+        Role::Province => caller.scope.clone(),
+        _ => {
+            return Err(ApiError::Forbidden(
+                "the change feed is for admins, viewers and province officers (sync accounts)"
+                    .into(),
+            ))
+        }
+    };
     let since = query.0.since.unwrap_or(0);
     let limit = query.0.limit.unwrap_or(100);
     let mut errors = Vec::new();
@@ -86,8 +95,15 @@ pub async fn changes(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let rows = change::Entity::find()
-        .filter(change::Column::Seq.gt(since))
+    let mut select = change::Entity::find().filter(change::Column::Seq.gt(since));
+    if let Some(province) = province {
+        select = select.filter(
+            sea_orm::Condition::any()
+                .add(change::Column::ProvinceCode.eq(province))
+                .add(change::Column::ProvinceCode.is_null()),
+        );
+    }
+    let rows = select
         .order_by_asc(change::Column::Seq)
         .limit(limit)
         .all(&state.db)
@@ -99,6 +115,7 @@ pub async fn changes(
             seq: r.seq,
             entity: r.entity,
             key: r.entity_key,
+            province_code: r.province_code,
             op: r.op,
             at: r.at,
             data: r.data,

@@ -478,6 +478,7 @@ pub async fn create_activity(
         &txn,
         "sponsorship",
         &s.id.to_string(),
+        s.province_code.as_deref(),
         crate::services::changes::Op::Upsert,
         Some(&view),
     )

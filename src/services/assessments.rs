@@ -461,6 +461,7 @@ async fn record_change<C: ConnectionTrait>(db: &C, m: &assessment::Model) -> Res
         db,
         "assessment",
         &m.id.to_string(),
+        m.province_code.as_deref(),
         changes::Op::Upsert,
         Some(&summary_of(m)),
     )
@@ -995,6 +996,7 @@ pub async fn delete_draft<C: ConnectionTrait>(
         db,
         "assessment",
         &m.id.to_string(),
+        m.province_code.as_deref(),
         changes::Op::Delete,
         None,
     )

@@ -17,11 +17,14 @@ pub enum Op {
     Delete,
 }
 
-/// Records one change. Call it with the transaction that makes the change.
+/// Records one change. Call it with the transaction that makes the change. `province`
+/// is the province it concerns (none for national data): a province's officers read the
+/// feed of their province and the national entries.
 pub async fn record<C: ConnectionTrait, T: Serialize>(
     conn: &C,
     entity: &str,
     key: &str,
+    province: Option<&str>,
     op: Op,
     data: Option<&T>,
 ) -> Result<(), DbErr> {
@@ -44,6 +47,7 @@ pub async fn record<C: ConnectionTrait, T: Serialize>(
         .to_string()),
         at: Set(now),
         data: Set(data),
+        province_code: Set(province.map(str::to_string)),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

@@ -264,6 +264,7 @@ pub async fn create_set<C: ConnectionTrait>(
         db,
         "criteria_set",
         &model.id.to_string(),
+        province_of_set(&model),
         changes::Op::Upsert,
         Some(&CriteriaSetView::from(&model)),
     )
@@ -410,6 +411,11 @@ pub async fn insert_version<C: ConnectionTrait>(
     Ok(model)
 }
 
+/// The province of a provincial set; `None` for national sets.
+fn province_of_set(set: &criteria_set::Model) -> Option<&str> {
+    (set.scope != NATIONAL).then_some(set.scope.as_str())
+}
+
 async fn record<C: ConnectionTrait>(
     db: &C,
     set: &criteria_set::Model,
@@ -419,6 +425,7 @@ async fn record<C: ConnectionTrait>(
         db,
         "criteria_version",
         &v.id.to_string(),
+        province_of_set(set),
         changes::Op::Upsert,
         Some(&summary(set, v)),
     )
@@ -503,6 +510,7 @@ pub async fn delete_version<C: ConnectionTrait>(
     current: &criteria_version::Model,
 ) -> Result<()> {
     ensure_draft(current)?;
+    let province = province_of_set(&get_set(db, current.set_id).await?).map(str::to_string);
     let revisions = Versions::find()
         .filter(V::RevisesId.eq(current.id))
         .count(db)
@@ -524,6 +532,7 @@ pub async fn delete_version<C: ConnectionTrait>(
         db,
         "criteria_version",
         &current.id.to_string(),
+        province.as_deref(),
         changes::Op::Delete,
         None,
     )

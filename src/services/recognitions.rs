@@ -210,6 +210,7 @@ pub async fn recognize<C: ConnectionTrait>(
         db,
         "recognition",
         &model.id.to_string(),
+        model.province_code.as_deref(),
         changes::Op::Upsert,
         Some(&RecognitionView::from(&model)),
     )
@@ -268,6 +269,7 @@ pub async fn revoke<C: ConnectionTrait>(
         db,
         "recognition",
         &m.id.to_string(),
+        fresh.province_code.as_deref(),
         changes::Op::Upsert,
         Some(&RecognitionView::from(&fresh)),
     )
@@ -439,6 +441,7 @@ pub async fn register<C: ConnectionTrait>(
         db,
         "registration",
         &model.id.to_string(),
+        model.province_code.as_deref(),
         changes::Op::Upsert,
         Some(&RegistrationView::from(&model)),
     )
@@ -491,6 +494,7 @@ pub async fn update_registration<C: ConnectionTrait>(
         db,
         "registration",
         &m.id.to_string(),
+        m.province_code.as_deref(),
         changes::Op::Upsert,
         Some(&RegistrationView::from(&fresh)),
     )
@@ -517,6 +521,7 @@ pub async fn delete_registration<C: ConnectionTrait>(
         db,
         "registration",
         &m.id.to_string(),
+        m.province_code.as_deref(),
         changes::Op::Delete,
         None,
     )

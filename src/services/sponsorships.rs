@@ -375,6 +375,7 @@ pub async fn create_agency<C: ConnectionTrait>(db: &C, input: &NewAgency) -> Res
         db,
         "agency",
         &model.id.to_string(),
+        model.province_code.as_deref(),
         changes::Op::Upsert,
         Some(&agency_view(db, &model).await?),
     )
@@ -436,6 +437,7 @@ pub async fn update_agency<C: ConnectionTrait>(
         db,
         "agency",
         &m.id.to_string(),
+        m.province_code.as_deref(),
         changes::Op::Upsert,
         Some(&agency_view(db, &fresh).await?),
     )
@@ -467,8 +469,15 @@ pub async fn delete_agency<C: ConnectionTrait>(
             "the agency changed since you read it".into(),
         ));
     }
-    changes::record::<_, AgencyView>(db, "agency", &m.id.to_string(), changes::Op::Delete, None)
-        .await?;
+    changes::record::<_, AgencyView>(
+        db,
+        "agency",
+        &m.id.to_string(),
+        m.province_code.as_deref(),
+        changes::Op::Delete,
+        None,
+    )
+    .await?;
     Ok(())
 }
 
@@ -570,6 +579,7 @@ pub async fn create_sponsorship<C: ConnectionTrait>(
         db,
         "sponsorship",
         &model.id.to_string(),
+        model.province_code.as_deref(),
         changes::Op::Upsert,
         Some(&sponsorship_view(db, &model).await?),
     )
@@ -644,6 +654,7 @@ pub async fn update_sponsorship<C: ConnectionTrait>(
         db,
         "sponsorship",
         &m.id.to_string(),
+        m.province_code.as_deref(),
         changes::Op::Upsert,
         Some(&sponsorship_view(db, &fresh).await?),
     )

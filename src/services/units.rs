@@ -504,6 +504,11 @@ fn change_key(m: &unit::Model) -> String {
     )
 }
 
+/// The province a unit version belongs to (a province: itself).
+pub fn province_of(m: &unit::Model) -> Option<String> {
+    scope_of(m).province
+}
+
 /// What writing a unit of this level needs.
 pub fn write_permission(level: Level) -> Permission {
     match level {
@@ -539,6 +544,7 @@ pub async fn insert<C: ConnectionTrait>(db: &C, unit: &NewUnit) -> Result<unit::
         db,
         "unit",
         &change_key(&model),
+        province_of(&model).as_deref(),
         changes::Op::Upsert,
         Some(&UnitView::from(&model)),
     )
@@ -578,6 +584,7 @@ pub async fn upsert<C: ConnectionTrait>(
                 db,
                 "unit",
                 &change_key(&model),
+                province_of(&model).as_deref(),
                 changes::Op::Upsert,
                 Some(&UnitView::from(&model)),
             )
@@ -697,6 +704,7 @@ pub async fn update<C: ConnectionTrait>(
         db,
         "unit",
         &change_key(&model),
+        province_of(&model).as_deref(),
         changes::Op::Upsert,
         Some(&UnitView::from(&model)),
     )
@@ -839,6 +847,14 @@ pub async fn delete<C: ConnectionTrait>(
             "the unit changed since you read it".into(),
         ));
     }
-    changes::record::<_, UnitView>(db, "unit", &change_key(m), changes::Op::Delete, None).await?;
+    changes::record::<_, UnitView>(
+        db,
+        "unit",
+        &change_key(m),
+        province_of(m).as_deref(),
+        changes::Op::Delete,
+        None,
+    )
+    .await?;
     Ok(())
 }

@@ -104,9 +104,9 @@ async fn the_feed_lists_every_change_in_order_with_tombstones() {
         "unauthorized",
     )
     .await;
-    let province = app.token_for(Role::Province, Some("42")).await;
+    let district = app.token_for(Role::District, Some("447")).await;
     expect_problem(
-        app.get("/api/v1/changes", Some(&province)).await,
+        app.get("/api/v1/changes", Some(&district)).await,
         StatusCode::FORBIDDEN,
         "forbidden",
     )
@@ -183,4 +183,58 @@ async fn a_reader_sees_each_change_once_while_writers_are_busy() {
     let written = count_rows(&app.db, "changes").await - before;
     assert_eq!(written, 48);
     assert_eq!(seen.len() as i64, written, "every change exactly once");
+}
+
+/// A province's sync account follows the changes of its province and the national ones,
+/// not another province's.
+#[tokio::test]
+async fn a_province_reads_its_own_feed() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token.clone();
+    let other = json!({"items": [{"level": "province", "code": "99", "name": "Tỉnh Thử", "type": "tỉnh",
+        "region": "red_river_delta", "valid_from": "2025-07-01"}]});
+    let synced = expect_json(
+        app.post("/api/v1/sync/units", Some(&admin), &other).await,
+        StatusCode::MULTI_STATUS,
+    )
+    .await;
+    assert_eq!(synced["created"], 1, "{synced}");
+    for (name, province) in [
+        ("Sở Nông nghiệp Hà Tĩnh", json!("42")),
+        ("Sở Nông nghiệp Tỉnh Thử", json!("99")),
+        ("Bộ Nông nghiệp và Môi trường", Value::Null),
+    ] {
+        expect_json(
+            app.post(
+                "/api/v1/agencies",
+                Some(&admin),
+                &json!({"name": name, "kind": "state", "province_code": province}),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    let ha_tinh = app.token_for(Role::Province, Some("42")).await;
+    let (seen, _) = read_all(&app, &ha_tinh, 0, 2).await;
+    let names: Vec<&str> = seen
+        .iter()
+        .filter(|c| c["entity"] == "agency")
+        .map(|c| c["data"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Sở Nông nghiệp Hà Tĩnh", "Bộ Nông nghiệp và Môi trường"]
+    );
+    assert!(seen
+        .iter()
+        .all(|c| c["province_code"].is_null() || c["province_code"] == "42"));
+    assert!(!seen
+        .iter()
+        .any(|c| c["key"].as_str().unwrap().contains(":99:")));
+    // The whole feed, for a viewer, has all three and the new province.
+    let viewer = app.token_for(Role::Viewer, None).await;
+    let (all, _) = read_all(&app, &viewer, 0, 100).await;
+    assert_eq!(all.iter().filter(|c| c["entity"] == "agency").count(), 3);
+    assert!(all.iter().any(|c| c["province_code"] == "99"));
 }
