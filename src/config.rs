@@ -220,4 +220,17 @@ mod tests {
         );
         assert_eq!(super::redact_url("sqlite://ntm.db"), "sqlite://ntm.db");
     }
+
+    /// The configuration is logged at start: no secret may appear in it.
+    #[test]
+    fn debug_output_hides_secrets() {
+        let mut config = super::Config::for_database("postgres://ntm:db-pass@db/ntm");
+        config.jwt_secret = Some("jwt-secret-value".into());
+        config.admin_password = Some("admin-pass-value".into());
+        let logged = format!("{config:?}");
+        for secret in ["db-pass", "jwt-secret-value", "admin-pass-value"] {
+            assert!(!logged.contains(secret), "{logged}");
+        }
+        assert!(logged.contains("<set>"), "{logged}");
+    }
 }

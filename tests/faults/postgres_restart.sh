@@ -35,7 +35,7 @@ content_type() { curl -s -o /dev/null -w '%{content_type}' "$@"; }
 pg_start
 psql -q "$ADMIN_URL" -c "CREATE DATABASE \"$DB\""
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" NTM_BIND="127.0.0.1:$PORT" \
-  NTM_ADMIN_PASSWORD=fault-admin-password NTM_JWT_SECRET=fault-secret RUST_LOG=warn
+  NTM_ADMIN_PASSWORD=fault-admin-password NTM_JWT_SECRET=fault-secret RUST_LOG=info
 "$BIN" serve >"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 300); do curl -fs "$BASE/ready" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -69,4 +69,6 @@ kill -0 "$PID" || fail "the service died"
 [ "$(agency 'Sau sự cố')" = 201 ] || fail "writing after the fault"
 COUNT=$(psql -tA "$DATABASE_URL" -c "SELECT COUNT(*) FROM agencies")
 [ "$COUNT" = 2 ] || fail "expected 2 agencies (the write during the outage must not exist), found $COUNT"
+# Secrets never reach the logs (the server logged its configuration and every request).
+if grep -q -e fault-admin-password -e fault-secret "$WORK/server.log"; then fail "a secret is in the server log"; fi
 echo "PASS: PostgreSQL stop/start: /ready 503 and back, requests 503 meanwhile, nothing lost, no restart"
