@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, MaybeCaller, Scope};
+use crate::auth::{Caller, MaybeCaller};
 use crate::domain::units::Level;
 use crate::error::{ApiError, Result};
 use crate::extract::{etag, IfMatch, Page, Pagination, ValidJson, ValidQuery, Validate};
@@ -203,17 +203,9 @@ pub async fn create(
     commune: Option<&str>,
 ) -> Result<HttpResponse> {
     let txn = crate::services::begin_write(&state.db).await?;
-    if level == Level::Village {
-        // The commune must exist before scope and fields are judged.
-        let parent = units::get_on(&txn, Level::Commune, commune.unwrap_or_default(), None).await?;
-        caller.ensure(permission(level), &units::scope_of(&parent))?;
-    } else if level == Level::Province {
-        caller.ensure(permission(level), &Scope::default())?;
-    } else if let Some(p) = &input.province_code {
-        caller.ensure(permission(level), &Scope::province(p.clone()))?;
-    } else {
-        caller.ensure(permission(level), &Scope::default())?;
-    }
+    let claimed =
+        units::claimed_scope(&txn, level, input.province_code.as_deref(), commune, None).await?;
+    caller.ensure(permission(level), &claimed)?;
     let unit = units::validate_new(&txn, level, input, commune).await?;
     caller.ensure(permission(level), &unit.scope())?;
     let model = units::insert(&txn, &unit).await?;

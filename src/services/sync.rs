@@ -288,27 +288,19 @@ impl Upserter for UnitUpserter<'_> {
         let (level, caller) = (item.level, self.caller);
         let permission = units::write_permission(level);
         // Refuse what is outside the caller's scope before judging the fields.
-        let parent_scope = match level {
-            Level::Village => {
-                let commune = item.commune_code.as_deref().unwrap_or_default();
-                units::get_on(txn, Level::Commune, commune, item.valid_from)
-                    .await
-                    .map_err(|_| {
-                        ApiError::invalid(
-                            "commune_code",
-                            format!("no commune {commune} for this village"),
-                        )
-                    })
-                    .map(|c| units::scope_of(&c))?
-            }
-            Level::Province => Scope::default(),
-            _ => item
-                .province_code
-                .clone()
-                .map(Scope::province)
-                .unwrap_or_default(),
-        };
-        caller.ensure(permission, &parent_scope)?;
+        let claimed = units::claimed_scope(
+            txn,
+            level,
+            item.province_code.as_deref(),
+            item.commune_code.as_deref(),
+            item.valid_from,
+        )
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(detail) => ApiError::invalid("commune_code", detail),
+            other => other,
+        })?;
+        caller.ensure(permission, &claimed)?;
         if level != Level::Village && item.commune_code.is_some() {
             return Err(ApiError::invalid(
                 "commune_code",

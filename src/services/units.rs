@@ -211,6 +211,26 @@ pub async fn get_on<C: ConnectionTrait>(
     })
 }
 
+/// Where a new unit claims to be, known before its fields are judged, so a caller outside
+/// it is refused first: a village's commune (which must exist on `on`: 404 otherwise), the
+/// province a district or commune names, or no particular place (provinces, and units that
+/// name no province, which validation refuses).
+pub async fn claimed_scope<C: ConnectionTrait>(
+    db: &C,
+    level: Level,
+    province_code: Option<&str>,
+    commune_code: Option<&str>,
+    on: Option<NaiveDate>,
+) -> Result<Scope> {
+    Ok(match (level, province_code) {
+        (Level::Village, _) => {
+            scope_of(&get_on(db, Level::Commune, commune_code.unwrap_or_default(), on).await?)
+        }
+        (Level::Province, _) | (_, None) => Scope::default(),
+        (_, Some(p)) => Scope::province(p),
+    })
+}
+
 /// Filters of a unit list (applied by the read model, `unit_cache::Snapshot::list`).
 #[derive(Debug, Default, Clone)]
 pub struct UnitFilter {
