@@ -516,6 +516,18 @@ async fn load_inputs<C: ConnectionTrait>(
     Ok((values, decisions))
 }
 
+/// The criteria tree an assessment is evaluated against.
+async fn tree_for<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+) -> Result<Vec<crate::domain::criteria::Criterion>> {
+    let version = entity::criteria_version::Entity::find_by_id(m.criteria_version_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the assessment's criteria version"))?;
+    criteria_service::tree_of(&version)
+}
+
 /// Evaluates an assessment from what is stored.
 pub async fn evaluate_stored<C: ConnectionTrait>(
     db: &C,
@@ -525,11 +537,20 @@ pub async fn evaluate_stored<C: ConnectionTrait>(
     Summary,
     Vec<criterion_decision::Model>,
 )> {
-    let version = entity::criteria_version::Entity::find_by_id(m.criteria_version_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("the assessment's criteria version"))?;
-    let tree = criteria_service::tree_of(&version)?;
+    let tree = tree_for(db, m).await?;
+    evaluate_against(db, m, &tree).await
+}
+
+/// Evaluates the stored values and decisions of an assessment against its tree.
+async fn evaluate_against<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    tree: &[crate::domain::criteria::Criterion],
+) -> Result<(
+    Vec<CriterionOutcome>,
+    Summary,
+    Vec<criterion_decision::Model>,
+)> {
     let (values, decisions) = load_inputs(db, m.id).await?;
     let decided: HashMap<String, CriterionResult> = decisions
         .iter()
@@ -540,13 +561,18 @@ pub async fn evaluate_stored<C: ConnectionTrait>(
         commune_group: m.commune_group,
         year: m.year,
     };
-    let (outcomes, summary) = evaluate(&tree, &values, &decided, ctx);
+    let (outcomes, summary) = evaluate(tree, &values, &decided, ctx);
     Ok((outcomes, summary, decisions))
 }
 
-/// Recomputes and stores the per-criterion results and the summary counts.
-async fn refresh_results<C: ConnectionTrait>(db: &C, m: &assessment::Model) -> Result<Summary> {
-    let (outcomes, summary, _) = evaluate_stored(db, m).await?;
+/// Recomputes and stores the per-criterion results and the summary counts. `m` must carry
+/// the assessment's current region, commune group and year.
+async fn refresh_results<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    tree: &[crate::domain::criteria::Criterion],
+) -> Result<Summary> {
+    let (outcomes, summary, _) = evaluate_against(db, m, tree).await?;
     assessment_result::Entity::delete_many()
         .filter(assessment_result::Column::AssessmentId.eq(m.id))
         .exec(db)
@@ -838,19 +864,15 @@ pub async fn write_values<C: ConnectionTrait>(
     by: &str,
 ) -> Result<assessment::Model> {
     ensure_status(m, Status::Draft, "editing")?;
-    let version = entity::criteria_version::Entity::find_by_id(m.criteria_version_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("the criteria version"))?;
-    let tree = criteria_service::tree_of(&version)?;
+    let tree = tree_for(db, m).await?;
     let errors = check_inputs(&tree, input);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     claim(db, m, expected, Status::Draft, Status::Draft).await?;
     store_inputs(db, m.id, input, by, true).await?;
-    let fresh = reload(db, m.id).await?;
-    refresh_results(db, &fresh).await?;
+    // The claim changed only the row version: `m`'s region and year still hold.
+    refresh_results(db, m, &tree).await?;
     let fresh = reload(db, m.id).await?;
     record_change(db, &fresh).await?;
     Ok(fresh)
@@ -1040,7 +1062,7 @@ pub async fn reschedule<C: ConnectionTrait>(
             "this unit already has an assessment of this kind against this version on this date",
         )?;
     let fresh = reload(db, m.id).await?;
-    refresh_results(db, &fresh).await?;
+    refresh_results(db, &fresh, &prepared.tree).await?;
     let fresh = reload(db, m.id).await?;
     record_change(db, &fresh).await?;
     Ok(fresh)
