@@ -39,11 +39,7 @@ impl std::fmt::Display for ImportSummary {
 
 fn describe(err: &ApiError) -> String {
     match err {
-        ApiError::Validation(errors) => errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; "),
+        ApiError::Validation(errors) => describe_fields(errors),
         ApiError::Conflict { detail, .. } => detail.clone(),
         other => other.to_string(),
     }
