@@ -20,6 +20,13 @@ enum Key {
     Address(IpAddr),
 }
 
+impl Key {
+    /// Usernames are counted without case or surrounding spaces.
+    fn user(name: &str) -> Self {
+        Key::User(name.trim().to_lowercase())
+    }
+}
+
 pub struct LoginThrottle {
     window: Duration,
     per_user: usize,
@@ -37,24 +44,25 @@ impl LoginThrottle {
         }
     }
 
-    fn keys(username: &str, address: Option<IpAddr>) -> [(Option<Key>, bool); 2] {
-        [
-            (Some(Key::User(username.trim().to_lowercase())), true),
-            (address.map(Key::Address), false),
-        ]
+    /// The counters a login attempt touches: its username's and its address's.
+    fn keys(username: &str, address: Option<IpAddr>) -> impl Iterator<Item = Key> {
+        std::iter::once(Key::user(username)).chain(address.map(Key::Address))
+    }
+
+    /// The failures a key may have within the window, and whom it stands for.
+    fn limit(&self, key: &Key) -> (usize, &'static str) {
+        match key {
+            Key::User(_) => (self.per_user, "this username"),
+            Key::Address(_) => (self.per_address, "your address"),
+        }
     }
 
     /// 429 when the username or the address has used up its failures.
     pub fn check(&self, username: &str, address: Option<IpAddr>) -> Result<(), ApiError> {
         let now = Instant::now();
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        for (key, is_user) in Self::keys(username, address) {
-            let Some(key) = key else { continue };
-            let limit = if is_user {
-                self.per_user
-            } else {
-                self.per_address
-            };
+        for key in Self::keys(username, address) {
+            let (limit, who) = self.limit(&key);
             let Some(times) = failures.get_mut(&key) else {
                 continue;
             };
@@ -67,11 +75,6 @@ impl LoginThrottle {
             if times.len() >= limit {
                 let oldest = *times.front().expect("limit is at least 1");
                 let wait = self.window.saturating_sub(now.duration_since(oldest));
-                let who = if is_user {
-                    "this username"
-                } else {
-                    "your address"
-                };
                 return Err(ApiError::TooManyRequests {
                     detail: format!(
                         "too many failed logins for {who}; try again in {} s",
@@ -95,21 +98,20 @@ impl LoginThrottle {
                     .is_some_and(|t| now.duration_since(*t) < window)
             });
         }
-        for (key, _) in Self::keys(username, address) {
-            if let Some(key) = key {
-                let times = failures.entry(key).or_default();
-                times.push_back(now);
-                // Never more than the largest limit is needed.
-                while times.len() > self.per_user.max(self.per_address) {
-                    times.pop_front();
-                }
+        for key in Self::keys(username, address) {
+            let (limit, _) = self.limit(&key);
+            let times = failures.entry(key).or_default();
+            times.push_back(now);
+            // Only the last `limit` failures decide.
+            while times.len() > limit {
+                times.pop_front();
             }
         }
     }
 
     pub fn succeeded(&self, username: &str) {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        failures.remove(&Key::User(username.trim().to_lowercase()));
+        failures.remove(&Key::user(username));
     }
 }
 
