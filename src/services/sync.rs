@@ -411,8 +411,24 @@ impl Upserter for AssessmentUpserter<'_> {
             .filter(assessment::Column::Kind.eq(item.kind.as_str()))
             .one(txn)
             .await?;
+        let version_id = item.criteria_version_id;
+        let found = match self.catalogs.get(&version_id) {
+            Some(found) => found.clone(),
+            None => {
+                let found = assessments::catalog(txn, version_id).await?;
+                self.catalogs.insert(version_id, found.clone());
+                found
+            }
+        };
         if let Some(m) = stored {
             self.ensure(item.kind, &assessments::scope_of(&m))?;
+            // Judge the item as a new one would be, before comparing it with what is stored.
+            if let Some(catalog) = &found {
+                let errors = assessments::check_inputs(&catalog.tree, &inputs);
+                if !errors.is_empty() {
+                    return Err(ApiError::Validation(errors));
+                }
+            }
             let status = if assessments::inputs_unchanged(txn, m.id, &inputs).await? {
                 ItemStatus::Unchanged
             } else {
@@ -426,15 +442,6 @@ impl Upserter for AssessmentUpserter<'_> {
                 key,
             });
         }
-        let version_id = item.criteria_version_id;
-        let found = match self.catalogs.get(&version_id) {
-            Some(found) => found.clone(),
-            None => {
-                let found = assessments::catalog(txn, version_id).await?;
-                self.catalogs.insert(version_id, found.clone());
-                found
-            }
-        };
         let input = NewAssessment {
             unit_code: item.unit_code,
             criteria_version_id: version_id,

@@ -118,6 +118,14 @@ async fn a_mixed_batch_writes_the_good_items_and_reports_the_bad_ones() {
         ]
     );
     assert_eq!(again["results"][0]["id"], id);
+    // A stored assessment does not excuse a bad item: an unknown indicator is still refused.
+    let mut unknown = item(KY_LAC, version, "2021-09-25", 12);
+    unknown["values"] = json!([{"indicator_code": "99.9", "value": null}]);
+    let refused = sync(&app, "assessments", &ha_tinh, &json!({"items": [unknown]})).await;
+    assert_eq!(
+        refused["results"][0]["errors"][0]["field"],
+        "values[0].indicator_code"
+    );
     assert_eq!(feed_head(&app).await, head);
     assert_eq!(count_rows(&app.db, "assessment_values").await, after.1);
 
