@@ -112,10 +112,7 @@ pub async fn list_agencies(
     }
     let select = select.order_by_asc(agency::Column::Id);
     let (rows, total) = crate::services::fetch_page(&state.db, select, page, per_page).await?;
-    let mut items = Vec::new();
-    for m in rows {
-        items.push(service::agency_view(&state.db, &m).await?);
-    }
+    let items = service::agency_views(&state.db, &rows).await?;
     Ok(web::Json(Page {
         items,
         page,
@@ -293,10 +290,7 @@ pub async fn list_sponsorships(
     }
     let select = select.order_by_asc(sponsorship::Column::Id);
     let (rows, total) = crate::services::fetch_page(&state.db, select, page, per_page).await?;
-    let mut items = Vec::new();
-    for m in rows {
-        items.push(service::sponsorship_view(&state.db, &m).await?);
-    }
+    let items = service::sponsorship_views(&state.db, &rows).await?;
     Ok(web::Json(Page {
         items,
         page,

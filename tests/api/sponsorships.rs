@@ -79,6 +79,47 @@ async fn agencies_sponsor_communes_and_record_what_they_did() {
             .await["total"],
         3
     );
+    // Lists carry each item's own totals (computed for the whole page at once).
+    let agencies = app.get_ok("/api/v1/agencies?province=42", None).await;
+    let totals: Vec<(i64, Value)> = agencies["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["id"].as_i64().unwrap(), a["totals"].clone()))
+        .collect();
+    assert_eq!(
+        totals,
+        vec![
+            (
+                dan_van,
+                json!({"sponsorships": 1, "activities": 0, "funding_vnd": 0})
+            ),
+            (
+                khcn,
+                json!({"sponsorships": 1, "activities": 3, "funding_vnd": 150000000})
+            ),
+        ]
+    );
+    let sponsorships = app.get_ok("/api/v1/sponsorships?province=42", None).await;
+    let rows: Vec<(&str, Value)> = sponsorships["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["agency_name"].as_str().unwrap(), s["totals"].clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "Ban Dân vận Tỉnh ủy Hà Tĩnh",
+                json!({"activities": 0, "funding_vnd": 0})
+            ),
+            (
+                "Sở Khoa học và Công nghệ Hà Tĩnh",
+                json!({"activities": 3, "funding_vnd": 150000000})
+            ),
+        ]
+    );
     // Search ignores diacritics; filters by commune.
     assert_eq!(
         app.get_ok("/api/v1/agencies?q=so%20khoa%20hoc", None).await["items"][0]["id"],
