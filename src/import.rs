@@ -1,9 +1,7 @@
-//! `ntm-api import units FILE.csv`: upsert units through the same validation as the API.
-//! Each row is written whole in its own transaction or not at all; bad rows are reported
-//! by line and skipped; a progress bar and a summary are printed.
-//!
-//! `ntm-api import assessments FILE`: assessments with their values through
-//! [`crate::services::sync`], the code path of `POST /sync/assessments`.
+//! `ntm-api import units FILE.csv` and `ntm-api import assessments FILE`: the items of a
+//! file through [`crate::services::sync`], the code path of `POST /sync/units` and
+//! `POST /sync/assessments`. Each item is written whole or not at all; bad items are
+//! reported by line and skipped; a progress bar and a summary are printed.
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -12,8 +10,9 @@ use sea_orm::DatabaseConnection;
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, FieldError};
 use crate::reference::parse_units;
-use crate::services::sync::{self, AssessmentUpserter, ItemStatus, Parsed, SyncAssessment};
-use crate::services::units::{self, UpsertOutcome};
+use crate::services::sync::{
+    self, AssessmentUpserter, ItemStatus, Parsed, SyncAssessment, UnitUpserter,
+};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ImportSummary {
@@ -37,14 +36,6 @@ impl std::fmt::Display for ImportSummary {
     }
 }
 
-fn describe(err: &ApiError) -> String {
-    match err {
-        ApiError::Validation(errors) => describe_fields(errors),
-        ApiError::Conflict { detail, .. } => detail.clone(),
-        other => other.to_string(),
-    }
-}
-
 fn progress_bar(len: u64, progress: bool, what: &str) -> ProgressBar {
     let bar = if progress {
         ProgressBar::new(len)
@@ -60,6 +51,57 @@ fn progress_bar(len: u64, progress: bool, what: &str) -> ProgressBar {
     bar
 }
 
+/// An administrator acting as `by`: imports are run by whoever runs the command.
+fn importer(by: &str) -> Caller {
+    Caller {
+        user_id: 0,
+        username: by.to_string(),
+        role: Role::Admin,
+        scope: None,
+    }
+}
+
+/// Runs read items through [`sync::run`] with a progress bar; `lines[i]` is the line of
+/// `items[i]`, for the summary's errors.
+async fn run_import<U: sync::Upserter>(
+    db: &DatabaseConnection,
+    upserter: &mut U,
+    lines: Vec<u64>,
+    items: Vec<Parsed<U::Item>>,
+    progress: bool,
+    what: &str,
+) -> anyhow::Result<ImportSummary> {
+    let bar = progress_bar(items.len() as u64, progress, what);
+    let mut rejected = 0usize;
+    let results = sync::run(db, upserter, items, false, |r| {
+        bar.inc(1);
+        if r.status == ItemStatus::Error {
+            rejected += 1;
+            bar.set_message(format!("{rejected} rejected"));
+        }
+    })
+    .await
+    .map_err(|e| match e {
+        ApiError::Internal(e) => e,
+        other => anyhow::anyhow!("{other}"),
+    })?;
+    bar.finish_and_clear();
+    let mut summary = ImportSummary::default();
+    for r in results {
+        match r.status {
+            ItemStatus::Created => summary.created += 1,
+            ItemStatus::Updated => summary.updated += 1,
+            ItemStatus::Unchanged => summary.unchanged += 1,
+            ItemStatus::Error => summary
+                .errors
+                .push((lines[r.index], describe_fields(&r.errors))),
+        }
+    }
+    Ok(summary)
+}
+
+/// Imports a units CSV (the columns of `data/units-*.csv`) through the code path of
+/// `POST /sync/units`, as an administrator.
 pub async fn import_units(
     db: &DatabaseConnection,
     file: &Path,
@@ -68,47 +110,17 @@ pub async fn import_units(
     let text = std::fs::read_to_string(file)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
     let (rows, parse_errors) = parse_units(&text);
-    let mut summary = ImportSummary {
-        errors: parse_errors,
-        ..Default::default()
+    let (lines, items): (Vec<u64>, Vec<_>) = rows
+        .into_iter()
+        .map(|(line, row)| (line, row.into_sync()))
+        .unzip();
+    let caller = importer("import");
+    let mut upserter = UnitUpserter {
+        caller: &caller,
+        changed: false,
     };
-    let bar = progress_bar(rows.len() as u64, progress, "rows");
-    for (line, row) in rows {
-        let (level, input) = match row.into_input() {
-            Ok(v) => v,
-            Err((field, message)) => {
-                summary.errors.push((line, format!("{field}: {message}")));
-                bar.inc(1);
-                continue;
-            }
-        };
-        let txn = crate::services::begin_write(db).await?;
-        let outcome = match units::validate_new(&txn, level, input, None).await {
-            Ok(unit) => units::upsert(&txn, &unit).await,
-            Err(e) => Err(e),
-        };
-        match outcome {
-            Ok((result, _)) => {
-                txn.commit().await?;
-                match result {
-                    UpsertOutcome::Created => summary.created += 1,
-                    UpsertOutcome::Updated => summary.updated += 1,
-                    UpsertOutcome::Unchanged => summary.unchanged += 1,
-                }
-            }
-            Err(ApiError::Internal(e)) => return Err(e),
-            Err(ApiError::Unavailable(d)) => anyhow::bail!("database unavailable: {d}"),
-            Err(e) => {
-                txn.rollback().await?;
-                summary.errors.push((line, describe(&e)));
-            }
-        }
-        bar.inc(1);
-        if !summary.errors.is_empty() {
-            bar.set_message(format!("{} rejected", summary.errors.len()));
-        }
-    }
-    bar.finish_and_clear();
+    let mut summary = run_import(db, &mut upserter, lines, items, progress, "rows").await?;
+    summary.errors.extend(parse_errors);
     summary.errors.sort_by_key(|(line, _)| *line);
     Ok(summary)
 }
@@ -266,38 +278,7 @@ pub async fn import_assessments(
     };
     drop(text);
     let (lines, items): (Vec<u64>, Vec<_>) = parsed.into_iter().unzip();
-    let caller = Caller {
-        user_id: 0,
-        username: by.to_string(),
-        role: Role::Admin,
-        scope: None,
-    };
+    let caller = importer(by);
     let mut upserter = AssessmentUpserter::new(&caller);
-    let bar = progress_bar(items.len() as u64, progress, "assessments");
-    let mut rejected = 0usize;
-    let results = sync::run(db, &mut upserter, items, false, |r| {
-        bar.inc(1);
-        if r.status == ItemStatus::Error {
-            rejected += 1;
-            bar.set_message(format!("{rejected} rejected"));
-        }
-    })
-    .await
-    .map_err(|e| match e {
-        ApiError::Internal(e) => e,
-        other => anyhow::anyhow!("{other}"),
-    })?;
-    bar.finish_and_clear();
-    let mut summary = ImportSummary::default();
-    for r in results {
-        match r.status {
-            ItemStatus::Created => summary.created += 1,
-            ItemStatus::Updated => summary.updated += 1,
-            ItemStatus::Unchanged => summary.unchanged += 1,
-            ItemStatus::Error => summary
-                .errors
-                .push((lines[r.index], describe_fields(&r.errors))),
-        }
-    }
-    Ok(summary)
+    run_import(db, &mut upserter, lines, items, progress, "assessments").await
 }

@@ -12,7 +12,8 @@ use serde::Deserialize;
 
 use crate::config::ReferenceData;
 use crate::domain::units::{Level, Region};
-use crate::services::units::UnitInput;
+use crate::error::FieldError;
+use crate::services::sync::{Parsed, SyncUnit};
 
 /// Units before 2025-07-01: 63 provinces, 696 districts, 10,051 communes.
 pub const UNITS_PRE_2025: &str = include_str!("../data/units-pre-2025.csv");
@@ -37,36 +38,35 @@ pub struct UnitRow {
 }
 
 impl UnitRow {
-    /// The row as the body of a create request, with its level; errors name the column.
-    pub fn into_input(self) -> Result<(Level, UnitInput), (String, String)> {
+    /// The row as an item of `POST /sync/units`; errors name the column.
+    pub fn into_sync(self) -> Parsed<SyncUnit> {
         let level = Level::parse(&self.level).ok_or_else(|| {
-            (
-                "level".to_string(),
-                "must be province, district, commune or village".to_string(),
-            )
+            vec![FieldError::new(
+                "level",
+                "must be province, district, commune or village",
+            )]
         })?;
-        let region = match self.region.as_deref() {
-            None => None,
-            Some(r) => Some(
-                Region::parse(r)
-                    .ok_or_else(|| ("region".to_string(), format!("unknown region {r}")))?,
-            ),
-        };
-        Ok((
+        let region =
+            match self.region.as_deref() {
+                None => None,
+                Some(r) => Some(Region::parse(r).ok_or_else(|| {
+                    vec![FieldError::new("region", format!("unknown region {r}"))]
+                })?),
+            };
+        Ok(SyncUnit {
             level,
-            UnitInput {
-                code: self.code,
-                name: self.name,
-                unit_type: self.unit_type,
-                province_code: self.province_code,
-                district_code: self.district_code,
-                region,
-                commune_group: self.commune_group,
-                valid_from: self.valid_from,
-                valid_to: self.valid_to,
-                successor_code: self.successor_code,
-            },
-        ))
+            code: self.code,
+            name: self.name,
+            unit_type: self.unit_type,
+            province_code: self.province_code,
+            district_code: self.district_code,
+            commune_code: None,
+            region,
+            commune_group: self.commune_group,
+            valid_from: self.valid_from,
+            valid_to: self.valid_to,
+            successor_code: self.successor_code,
+        })
     }
 }
 
@@ -129,22 +129,23 @@ fn reference_models(
                 .as_ref()
                 .and_then(|p| regions.get(p).cloned().flatten()),
         };
-        let (level, input) = row.into_input().map_err(|(field, message)| {
-            anyhow::anyhow!("reference data line {line}: {field}: {message}")
+        let item = row.into_sync().map_err(|errors| {
+            let e = &errors[0];
+            anyhow::anyhow!("reference data line {line}: {}: {}", e.field, e.message)
         })?;
         let unit = crate::services::units::NewUnit {
-            level,
-            code: input.code,
-            name: input.name,
-            unit_type: input.unit_type,
-            province_code: input.province_code,
-            district_code: input.district_code,
+            level: item.level,
+            code: item.code,
+            name: item.name,
+            unit_type: item.unit_type,
+            province_code: item.province_code,
+            district_code: item.district_code,
             commune_code: None,
             region,
-            commune_group: input.commune_group,
-            valid_from: input.valid_from,
-            valid_to: input.valid_to,
-            successor_code: input.successor_code,
+            commune_group: item.commune_group,
+            valid_from: item.valid_from,
+            valid_to: item.valid_to,
+            successor_code: item.successor_code,
         };
         models.push(crate::services::units::active_model(&unit));
     }
