@@ -1,6 +1,7 @@
 //! Assessments: creation against a published criteria version, values and officer
 //! decisions, evaluation, the workflow with its history, visibility.
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
@@ -228,9 +229,8 @@ pub fn unit_level_for(level: CriteriaLevel) -> Level {
 pub struct PreparedAssessment {
     pub unit: entity::unit::Model,
     pub unit_level: Level,
-    pub set: entity::criteria_set::Model,
-    pub version: entity::criteria_version::Model,
-    pub tree: std::sync::Arc<Vec<crate::domain::criteria::Criterion>>,
+    /// The published criteria version assessed against, with its set and tree.
+    pub catalog: Arc<Catalog>,
     pub input: NewAssessment,
 }
 
@@ -250,12 +250,12 @@ impl PreparedAssessment {
 pub struct Catalog {
     pub version: entity::criteria_version::Model,
     pub set: entity::criteria_set::Model,
-    pub tree: std::sync::Arc<Vec<crate::domain::criteria::Criterion>>,
+    pub tree: Vec<crate::domain::criteria::Criterion>,
 }
 
-/// The criteria version `id` with its set and tree, or `None` when there is no such
-/// version.
-pub async fn catalog<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<Catalog>> {
+/// The criteria version `id` with its set and parsed tree, or `None` when there is no such
+/// version. Shared (`Arc`): a batch reads each version once for all its items.
+pub async fn catalog<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<Arc<Catalog>>> {
     let Some(version) = entity::criteria_version::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -263,8 +263,8 @@ pub async fn catalog<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<Catal
         return Ok(None);
     };
     let set = criteria_service::get_set(db, version.set_id).await?;
-    let tree = std::sync::Arc::new(criteria_service::tree_of(&version)?);
-    Ok(Some(Catalog { version, set, tree }))
+    let tree = criteria_service::tree_of(&version)?;
+    Ok(Some(Arc::new(Catalog { version, set, tree })))
 }
 
 pub async fn prepare<C: ConnectionTrait>(
@@ -279,86 +279,73 @@ pub async fn prepare<C: ConnectionTrait>(
 pub async fn prepare_with<C: ConnectionTrait>(
     db: &C,
     input: NewAssessment,
-    found: Option<Catalog>,
+    found: Option<Arc<Catalog>>,
 ) -> Result<PreparedAssessment> {
-    let mut errors = Vec::new();
-    let (version, catalog) = match found {
-        Some(c) if c.version.status != VersionStatus::Draft.as_str() => {
-            (Some(c.version.clone()), Some(c))
-        }
+    let catalog = match found {
+        Some(c) if c.version.status != VersionStatus::Draft.as_str() => c,
         Some(_) => {
-            errors.push(FieldError::new(
+            return Err(ApiError::invalid(
                 "criteria_version_id",
                 "this criteria version is a draft; assess against a published one",
-            ));
-            (None, None)
+            ))
         }
         None => {
-            errors.push(FieldError::new(
+            return Err(ApiError::invalid(
                 "criteria_version_id",
                 format!(
                     "no criteria version has the id {}",
                     input.criteria_version_id
                 ),
-            ));
-            (None, None)
+            ))
         }
     };
-    let (mut set, mut unit, mut unit_level) = (None, None, Level::Commune);
-    if let Some(v) = &version {
-        if input.assessed_on < v.effective_from
-            || v.effective_to.is_some_and(|to| input.assessed_on > to)
-        {
-            errors.push(FieldError::new(
-                "assessed_on",
-                format!(
-                    "criteria version {} is in force from {} to {}",
-                    v.id,
-                    v.effective_from,
-                    v.effective_to
-                        .map(|d| d.to_string())
-                        .unwrap_or_else(|| "now".into())
-                ),
-            ));
-        }
-        let s = catalog
-            .as_ref()
-            .map(|c| c.set.clone())
-            .ok_or_else(|| anyhow::anyhow!("catalog without its set"))?;
-        unit_level =
-            unit_level_for(CriteriaLevel::parse(&s.level).unwrap_or(CriteriaLevel::Commune));
-        match units::find_on(db, unit_level, &input.unit_code, Some(input.assessed_on)).await? {
-            None => errors.push(FieldError::new(
-                "unit_code",
-                format!(
-                    "no {} {} existed on {}",
-                    unit_level.noun(),
-                    input.unit_code,
-                    input.assessed_on
-                ),
-            )),
-            Some(u) => {
-                let province = units::scope_of(&u).province;
-                if s.scope != criteria_service::NATIONAL
-                    && province.as_deref() != Some(s.scope.as_str())
-                {
-                    errors.push(FieldError::new(
-                        "criteria_version_id",
-                        format!("this criteria set belongs to province {}", s.scope),
-                    ));
-                }
-                unit = Some(u);
+    let (v, s) = (&catalog.version, &catalog.set);
+    let mut errors = Vec::new();
+    if input.assessed_on < v.effective_from
+        || v.effective_to.is_some_and(|to| input.assessed_on > to)
+    {
+        errors.push(FieldError::new(
+            "assessed_on",
+            format!(
+                "criteria version {} is in force from {} to {}",
+                v.id,
+                v.effective_from,
+                v.effective_to
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "now".into())
+            ),
+        ));
+    }
+    let unit_level =
+        unit_level_for(CriteriaLevel::parse(&s.level).unwrap_or(CriteriaLevel::Commune));
+    let unit = units::find_on(db, unit_level, &input.unit_code, Some(input.assessed_on)).await?;
+    match &unit {
+        None => errors.push(FieldError::new(
+            "unit_code",
+            format!(
+                "no {} {} existed on {}",
+                unit_level.noun(),
+                input.unit_code,
+                input.assessed_on
+            ),
+        )),
+        Some(u) => {
+            let province = units::scope_of(u).province;
+            if s.scope != criteria_service::NATIONAL
+                && province.as_deref() != Some(s.scope.as_str())
+            {
+                errors.push(FieldError::new(
+                    "criteria_version_id",
+                    format!("this criteria set belongs to province {}", s.scope),
+                ));
             }
         }
-        set = Some(s);
     }
-    match (errors.is_empty(), unit, set, version, catalog) {
-        (true, Some(unit), Some(set), Some(version), Some(catalog)) => Ok(PreparedAssessment {
+    match unit {
+        Some(unit) if errors.is_empty() => Ok(PreparedAssessment {
             unit,
             unit_level,
-            set,
-            version,
-            tree: catalog.tree,
+            catalog,
             input,
         }),
         _ => Err(ApiError::Validation(errors)),
@@ -373,7 +360,7 @@ pub async fn insert<C: ConnectionTrait>(
     inputs: &ValuesInput,
     by: &str,
 ) -> Result<assessment::Model> {
-    let errors = check_inputs(&prepared.tree, inputs);
+    let errors = check_inputs(&prepared.catalog.tree, inputs);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -395,7 +382,7 @@ pub async fn insert<C: ConnectionTrait>(
         commune_group: prepared.unit.commune_group,
         year,
     };
-    let (outcomes, summary) = evaluate(&prepared.tree, &values, &decided, ctx);
+    let (outcomes, summary) = evaluate(&prepared.catalog.tree, &values, &decided, ctx);
     let model = assessment::ActiveModel {
         unit_level: Set(prepared.unit_level.as_str().into()),
         unit_code: Set(prepared.input.unit_code.clone()),
@@ -404,7 +391,7 @@ pub async fn insert<C: ConnectionTrait>(
         commune_code: Set(scope.commune),
         region: Set(prepared.unit.region.clone()),
         commune_group: Set(prepared.unit.commune_group),
-        criteria_version_id: Set(prepared.version.id),
+        criteria_version_id: Set(prepared.catalog.version.id),
         assessed_on: Set(prepared.input.assessed_on),
         year: Set(year),
         kind: Set(prepared.input.kind.as_str().into()),
@@ -1062,7 +1049,7 @@ pub async fn reschedule<C: ConnectionTrait>(
             "this unit already has an assessment of this kind against this version on this date",
         )?;
     let fresh = reload(db, m.id).await?;
-    refresh_results(db, &fresh, &prepared.tree).await?;
+    refresh_results(db, &fresh, &prepared.catalog.tree).await?;
     let fresh = reload(db, m.id).await?;
     record_change(db, &fresh).await?;
     Ok(fresh)

@@ -13,6 +13,7 @@
 //!   against the stored data (an item does not see the items before it in a dry run).
 //! * Scope is checked per item with the caller's role, as the single-item endpoints do.
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use sea_orm::{
@@ -364,7 +365,7 @@ pub struct SyncAssessment {
 pub struct AssessmentUpserter<'a> {
     pub caller: &'a Caller,
     /// Criteria versions looked up once per batch.
-    catalogs: HashMap<i32, Option<Catalog>>,
+    catalogs: HashMap<i32, Option<Arc<Catalog>>>,
 }
 
 impl<'a> AssessmentUpserter<'a> {
