@@ -191,7 +191,7 @@ pub const DEFAULT_PER_PAGE: u64 = 50;
 
 impl Pagination {
     /// Checked page and page size.
-    pub fn resolve(&self) -> Result<(u64, u64), ApiError> {
+    pub fn resolve(&self) -> Result<PageRequest, ApiError> {
         let mut errors = Vec::new();
         let page = self.page.unwrap_or(1);
         let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
@@ -208,20 +208,56 @@ impl Pagination {
             ));
         }
         if errors.is_empty() {
-            Ok((page, per_page))
+            Ok(PageRequest { page, per_page })
         } else {
             Err(ApiError::Validation(errors))
         }
     }
 }
 
+/// A checked [`Pagination`]: `page` from 1, `per_page` within bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl PageRequest {
+    /// The rows before this page.
+    pub fn offset(self) -> u64 {
+        (self.page - 1) * self.per_page
+    }
+
+    /// This page of a list of `total` items.
+    pub fn page_of<T>(self, items: Vec<T>, total: u64) -> Page<T> {
+        Page {
+            items,
+            page: self.page,
+            per_page: self.per_page,
+            total,
+        }
+    }
+}
+
 /// A page of a list: `{"items": [...], "page", "per_page", "total"}`.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Page<T: ToSchema> {
+pub struct Page<T> {
     pub items: Vec<T>,
     pub page: u64,
     pub per_page: u64,
     pub total: u64,
+}
+
+impl<T> Page<T> {
+    /// The same page with each item turned into its view.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            page: self.page,
+            per_page: self.per_page,
+            total: self.total,
+        }
+    }
 }
 
 /// The `If-Match` header of a conditional write, when the client sent one.
@@ -367,6 +403,18 @@ mod tests {
             page: None,
             per_page: None,
         };
-        assert_eq!(p.resolve().unwrap(), (1, 50));
+        let request = p.resolve().unwrap();
+        assert_eq!(
+            request,
+            PageRequest {
+                page: 1,
+                per_page: 50
+            }
+        );
+        let third = PageRequest {
+            page: 3,
+            per_page: 50,
+        };
+        assert_eq!(third.offset(), 100);
     }
 }

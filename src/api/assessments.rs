@@ -65,7 +65,7 @@ pub async fn list(
     query: ValidQuery<AssessmentQuery>,
     pagination: ValidQuery<Pagination>,
 ) -> Result<web::Json<Page<AssessmentSummary>>> {
-    let (page, per_page) = pagination.0.resolve()?;
+    let request = pagination.0.resolve()?;
     let q = query.0;
     let filter = AssessmentFilter {
         unit: q.unit,
@@ -76,14 +76,8 @@ pub async fn list(
         criteria_version: q.criteria_version,
         kind: q.kind,
     };
-    let (items, total) =
-        service::list(&state.db, caller.0.as_ref(), &filter, page, per_page).await?;
-    Ok(web::Json(Page {
-        items,
-        page,
-        per_page,
-        total,
-    }))
+    let page = service::list(&state.db, caller.0.as_ref(), &filter, request).await?;
+    Ok(web::Json(page))
 }
 
 /// Start an assessment (a draft) of a unit against a published criteria version in force on

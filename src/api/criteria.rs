@@ -12,7 +12,9 @@ use entity::criteria_set;
 use crate::auth::{Caller, MaybeCaller, Permission};
 use crate::domain::criteria::{diff, CriteriaLevel, TreeDiff};
 use crate::error::{ApiError, Result};
-use crate::extract::{etag, IfMatch, Page, Pagination, ValidJson, ValidQuery, Validate};
+use crate::extract::{
+    etag, IfMatch, Page, PageRequest, Pagination, ValidJson, ValidQuery, Validate, MAX_PER_PAGE,
+};
 use crate::services::criteria::{
     self as service, CriteriaSetView, NewCriteriaSet, RevisionInput, VersionFilter, VersionInput,
     VersionStatus, VersionSummary, VersionView,
@@ -97,7 +99,7 @@ pub async fn list_sets(
     query: ValidQuery<SetQuery>,
     pagination: ValidQuery<Pagination>,
 ) -> Result<web::Json<Page<CriteriaSetView>>> {
-    let (page, per_page) = pagination.0.resolve()?;
+    let request = pagination.0.resolve()?;
     let mut select = criteria_set::Entity::find();
     if let Some(level) = query.0.level {
         select = select.filter(criteria_set::Column::Level.eq(level.as_str()));
@@ -105,19 +107,9 @@ pub async fn list_sets(
     if let Some(scope) = query.0.scope {
         select = select.filter(criteria_set::Column::Scope.eq(scope));
     }
-    let (items, total) = crate::services::fetch_page(
-        &state.db,
-        select.order_by_asc(criteria_set::Column::Id),
-        page,
-        per_page,
-    )
-    .await?;
-    Ok(web::Json(Page {
-        items: items.iter().map(CriteriaSetView::from).collect(),
-        page,
-        per_page,
-        total,
-    }))
+    let select = select.order_by_asc(criteria_set::Column::Id);
+    let rows = crate::services::fetch_page(&state.db, select, request).await?;
+    Ok(web::Json(rows.map(|m| CriteriaSetView::from(&m))))
 }
 
 /// Create a criteria set (national: admins; provincial: that province's officers).
@@ -180,11 +172,15 @@ pub async fn get_set(
         set: Some(set.id),
         ..Default::default()
     };
-    let (versions, _) =
-        service::list_versions(&state.db, caller.0.as_ref(), &filter, 1, 500).await?;
+    // A set holds a handful of versions (one per legal revision): the first page is all.
+    let first = PageRequest {
+        page: 1,
+        per_page: MAX_PER_PAGE,
+    };
+    let versions = service::list_versions(&state.db, caller.0.as_ref(), &filter, first).await?;
     Ok(web::Json(CriteriaSetDetail {
         set: CriteriaSetView::from(&set),
-        versions,
+        versions: versions.items,
     }))
 }
 
@@ -207,7 +203,7 @@ pub async fn list_versions(
     query: ValidQuery<VersionQuery>,
     pagination: ValidQuery<Pagination>,
 ) -> Result<web::Json<Page<VersionSummary>>> {
-    let (page, per_page) = pagination.0.resolve()?;
+    let request = pagination.0.resolve()?;
     let q = query.0;
     let filter = VersionFilter {
         set: q.set,
@@ -216,14 +212,8 @@ pub async fn list_versions(
         level: q.level,
         scope: q.scope,
     };
-    let (items, total) =
-        service::list_versions(&state.db, caller.0.as_ref(), &filter, page, per_page).await?;
-    Ok(web::Json(Page {
-        items,
-        page,
-        per_page,
-        total,
-    }))
+    let page = service::list_versions(&state.db, caller.0.as_ref(), &filter, request).await?;
+    Ok(web::Json(page))
 }
 
 /// Create a draft version with its whole tree.

@@ -58,7 +58,7 @@ pub async fn list_recognitions(
     query: ValidQuery<RecognitionQuery>,
     pagination: ValidQuery<Pagination>,
 ) -> Result<web::Json<Page<RecognitionView>>> {
-    let (page, per_page) = pagination.0.resolve()?;
+    let request = pagination.0.resolve()?;
     let q = query.0;
     let mut select = recognition::Entity::find();
     if let Some(u) = q.unit {
@@ -76,21 +76,11 @@ pub async fn list_recognitions(
     if let Some(y) = q.year {
         select = select.filter(recognition::Column::RecognitionYear.eq(y));
     }
-    let (items, total) = crate::services::fetch_page(
-        &state.db,
-        select
-            .order_by_desc(recognition::Column::DecidedOn)
-            .order_by_desc(recognition::Column::Id),
-        page,
-        per_page,
-    )
-    .await?;
-    Ok(web::Json(Page {
-        items: items.iter().map(RecognitionView::from).collect(),
-        page,
-        per_page,
-        total,
-    }))
+    let select = select
+        .order_by_desc(recognition::Column::DecidedOn)
+        .order_by_desc(recognition::Column::Id);
+    let rows = crate::services::fetch_page(&state.db, select, request).await?;
+    Ok(web::Json(rows.map(|m| RecognitionView::from(&m))))
 }
 
 /// Record a recognition decision (the province). Refused with 422 unless the assessment is
@@ -220,7 +210,7 @@ pub async fn list_registrations(
     query: ValidQuery<RegistrationQuery>,
     pagination: ValidQuery<Pagination>,
 ) -> Result<web::Json<Page<RegistrationView>>> {
-    let (page, per_page) = pagination.0.resolve()?;
+    let request = pagination.0.resolve()?;
     let q = query.0;
     let mut select = registration::Entity::find();
     if let Some(u) = q.unit {
@@ -238,21 +228,11 @@ pub async fn list_registrations(
     if let Some(y) = q.year {
         select = select.filter(registration::Column::TargetYear.eq(y));
     }
-    let (items, total) = crate::services::fetch_page(
-        &state.db,
-        select
-            .order_by_asc(registration::Column::TargetYear)
-            .order_by_asc(registration::Column::UnitCode),
-        page,
-        per_page,
-    )
-    .await?;
-    Ok(web::Json(Page {
-        items: items.iter().map(RegistrationView::from).collect(),
-        page,
-        per_page,
-        total,
-    }))
+    let select = select
+        .order_by_asc(registration::Column::TargetYear)
+        .order_by_asc(registration::Column::UnitCode);
+    let rows = crate::services::fetch_page(&state.db, select, request).await?;
+    Ok(web::Json(rows.map(|m| RegistrationView::from(&m))))
 }
 
 fn with_etag(

@@ -95,7 +95,7 @@ pub async fn list_agencies(
     query: ValidQuery<AgencyQuery>,
     pagination: ValidQuery<Pagination>,
 ) -> Result<web::Json<Page<AgencyView>>> {
-    let (page, per_page) = pagination.0.resolve()?;
+    let request = pagination.0.resolve()?;
     let q = query.0;
     let mut select = agency::Entity::find();
     if let Some(p) = q.province {
@@ -111,14 +111,9 @@ pub async fn list_agencies(
         );
     }
     let select = select.order_by_asc(agency::Column::Id);
-    let (rows, total) = crate::services::fetch_page(&state.db, select, page, per_page).await?;
-    let items = service::agency_views(&state.db, &rows).await?;
-    Ok(web::Json(Page {
-        items,
-        page,
-        per_page,
-        total,
-    }))
+    let rows = crate::services::fetch_page(&state.db, select, request).await?;
+    let items = service::agency_views(&state.db, &rows.items).await?;
+    Ok(web::Json(request.page_of(items, rows.total)))
 }
 
 /// Register a sponsoring agency (admin; province officers for their province).
@@ -276,7 +271,7 @@ pub async fn list_sponsorships(
     query: ValidQuery<SponsorshipQuery>,
     pagination: ValidQuery<Pagination>,
 ) -> Result<web::Json<Page<SponsorshipView>>> {
-    let (page, per_page) = pagination.0.resolve()?;
+    let request = pagination.0.resolve()?;
     let q = query.0;
     let mut select = sponsorship::Entity::find();
     if let Some(a) = q.agency {
@@ -289,14 +284,9 @@ pub async fn list_sponsorships(
         select = select.filter(sponsorship::Column::ProvinceCode.eq(p));
     }
     let select = select.order_by_asc(sponsorship::Column::Id);
-    let (rows, total) = crate::services::fetch_page(&state.db, select, page, per_page).await?;
-    let items = service::sponsorship_views(&state.db, &rows).await?;
-    Ok(web::Json(Page {
-        items,
-        page,
-        per_page,
-        total,
-    }))
+    let rows = crate::services::fetch_page(&state.db, select, request).await?;
+    let items = service::sponsorship_views(&state.db, &rows.items).await?;
+    Ok(web::Json(request.page_of(items, rows.total)))
 }
 
 /// Record a sponsorship of a commune by an agency (admin; province officers for communes of
@@ -424,19 +414,14 @@ pub async fn list_activities(
     id: web::Path<i32>,
     pagination: ValidQuery<Pagination>,
 ) -> Result<web::Json<Page<ActivityView>>> {
-    let (page, per_page) = pagination.0.resolve()?;
+    let request = pagination.0.resolve()?;
     load_sponsorship(&state, *id).await?;
     let select = sponsorship_activity::Entity::find()
         .filter(sponsorship_activity::Column::SponsorshipId.eq(*id))
         .order_by_desc(sponsorship_activity::Column::HappenedOn)
         .order_by_desc(sponsorship_activity::Column::Id);
-    let (items, total) = crate::services::fetch_page(&state.db, select, page, per_page).await?;
-    Ok(web::Json(Page {
-        items: items.iter().map(ActivityView::from).collect(),
-        page,
-        per_page,
-        total,
-    }))
+    let rows = crate::services::fetch_page(&state.db, select, request).await?;
+    Ok(web::Json(rows.map(|m| ActivityView::from(&m))))
 }
 
 /// Record an activity: training, technology transfer, funding (integer VND), in-kind

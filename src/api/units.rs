@@ -152,24 +152,21 @@ pub async fn list(
     filter: UnitFilter,
     pagination: Pagination,
 ) -> Result<HttpResponse> {
-    let (page, per_page) = pagination.resolve()?;
+    let request = pagination.resolve()?;
     let snapshot = state.units.snapshot(&state.db).await?;
-    let render = || {
-        let (items, total) = snapshot.list(level, &filter, page, per_page);
-        json_bytes(&Page {
-            items: items.into_iter().map(UnitView::from).collect(),
-            page,
-            per_page,
-            total,
-        })
-    };
+    let render = || json_bytes(&snapshot.list(level, &filter, request).map(UnitView::from));
     // Searches (unbounded keys) and level filters (recognitions change apart from units)
     // are computed each time.
     let body = if filter.q.is_some() || filter.standing.is_some() {
         render()?
     } else {
         snapshot.cached(
-            format!("list|{}|{filter:?}|{page}|{per_page}", level.as_str()),
+            format!(
+                "list|{}|{filter:?}|{}|{}",
+                level.as_str(),
+                request.page,
+                request.per_page
+            ),
             render,
         )?
     };

@@ -153,7 +153,7 @@ pub async fn list_users(
     query: ValidQuery<UserQuery>,
     pagination: ValidQuery<Pagination>,
 ) -> Result<web::Json<Page<UserView>>> {
-    let (page, per_page) = pagination.0.resolve()?;
+    let request = pagination.0.resolve()?;
     let mut select = Users::find();
     match caller.role {
         Role::Admin => {}
@@ -196,15 +196,9 @@ pub async fn list_users(
     if let Some(role) = query.0.role {
         select = select.filter(Column::Role.eq(role.as_str()));
     }
-    let (items, total) =
-        crate::services::fetch_page(&state.db, select.order_by_asc(Column::Id), page, per_page)
-            .await?;
-    Ok(web::Json(Page {
-        items: items.iter().map(UserView::from).collect(),
-        page,
-        per_page,
-        total,
-    }))
+    let rows =
+        crate::services::fetch_page(&state.db, select.order_by_asc(Column::Id), request).await?;
+    Ok(web::Json(rows.map(|m| UserView::from(&m))))
 }
 
 /// Create a user (admin; province officers: district and commune users inside their province).

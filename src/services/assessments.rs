@@ -23,6 +23,7 @@ use crate::domain::assessment::{
 use crate::domain::criteria::CriteriaLevel;
 use crate::domain::units::{Level, Region};
 use crate::error::{ApiError, DbResultExt, FieldError, Result};
+use crate::extract::{Page, PageRequest};
 use crate::services::criteria::{self as criteria_service, VersionStatus};
 use crate::services::{changes, units};
 
@@ -948,9 +949,8 @@ pub async fn list<C: ConnectionTrait>(
     db: &C,
     caller: Option<&Caller>,
     f: &AssessmentFilter,
-    page: u64,
-    per_page: u64,
-) -> Result<(Vec<AssessmentSummary>, u64)> {
+    request: PageRequest,
+) -> Result<Page<AssessmentSummary>> {
     let mut q = Assessments::find().filter(visible_condition(caller));
     if let Some(u) = &f.unit {
         q = q.filter(A::UnitCode.eq(u.as_str()));
@@ -973,14 +973,9 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(k) = f.kind {
         q = q.filter(A::Kind.eq(k.as_str()));
     }
-    let (items, total) = crate::services::fetch_page(
-        db,
-        q.order_by_desc(A::AssessedOn).order_by_desc(A::Id),
-        page,
-        per_page,
-    )
-    .await?;
-    Ok((items.iter().map(summary_of).collect(), total))
+    let q = q.order_by_desc(A::AssessedOn).order_by_desc(A::Id);
+    let rows = crate::services::fetch_page(db, q, request).await?;
+    Ok(rows.map(|m| summary_of(&m)))
 }
 
 /// Deletes a draft and everything it holds.

@@ -15,6 +15,7 @@ use crate::auth::{Caller, Permission, Role, Scope};
 use crate::domain::criteria::{counts, validate_tree, CriteriaLevel, Criterion};
 use crate::domain::units::Level;
 use crate::error::{check_text, ApiError, DbResultExt, FieldError, Result};
+use crate::extract::{Page, PageRequest};
 use crate::services::{changes, units};
 
 pub const NATIONAL: &str = "national";
@@ -623,9 +624,8 @@ pub async fn list_versions<C: ConnectionTrait>(
     db: &C,
     caller: Option<&Caller>,
     filter: &VersionFilter,
-    page: u64,
-    per_page: u64,
-) -> Result<(Vec<VersionSummary>, u64)> {
+    request: PageRequest,
+) -> Result<Page<VersionSummary>> {
     let mut sets = Sets::find();
     if let Some(level) = filter.level {
         sets = sets.filter(criteria_set::Column::Level.eq(level.as_str()));
@@ -662,17 +662,13 @@ pub async fn list_versions<C: ConnectionTrait>(
             .add(V::Status.ne(VersionStatus::Draft.as_str()))
             .add(V::SetId.is_in(draft_sets)),
     );
-    let (items, total) = crate::services::fetch_page(
-        db,
-        query
-            .order_by_asc(V::SetId)
-            .order_by_asc(V::EffectiveFrom)
-            .order_by_asc(V::Id),
-        page,
-        per_page,
-    )
-    .await?;
-    let summaries = items
+    let query = query
+        .order_by_asc(V::SetId)
+        .order_by_asc(V::EffectiveFrom)
+        .order_by_asc(V::Id);
+    let rows = crate::services::fetch_page(db, query, request).await?;
+    let summaries = rows
+        .items
         .iter()
         .filter_map(|v| {
             sets.iter()
@@ -680,7 +676,7 @@ pub async fn list_versions<C: ConnectionTrait>(
                 .map(|s| summary(s, v))
         })
         .collect();
-    Ok((summaries, total))
+    Ok(request.page_of(summaries, rows.total))
 }
 
 /// A new draft that copies a version's tree and revises it.

@@ -11,6 +11,7 @@ pub mod unit_cache;
 pub mod units;
 pub mod users;
 
+use crate::extract::{Page, PageRequest};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
     Select, TransactionOptions, TransactionTrait,
@@ -27,20 +28,19 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
-/// One page of a query (pages count from 1) and the total number of rows it matches.
+/// One page of a query, with the total number of rows it matches.
 pub async fn fetch_page<C, E>(
     db: &C,
     select: Select<E>,
-    page: u64,
-    per_page: u64,
-) -> Result<(Vec<E::Model>, u64), DbErr>
+    request: PageRequest,
+) -> Result<Page<E::Model>, DbErr>
 where
     C: ConnectionTrait,
     E: EntityTrait,
     E::Model: Sync,
 {
-    let paginator = select.paginate(db, per_page);
+    let paginator = select.paginate(db, request.per_page);
     let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page - 1).await?;
-    Ok((items, total))
+    let items = paginator.fetch_page(request.page - 1).await?;
+    Ok(request.page_of(items, total))
 }

@@ -22,6 +22,7 @@ use entity::unit;
 use crate::domain::text::fold;
 use crate::domain::units::{resolve_version, Level};
 use crate::error::{ApiError, Result};
+use crate::extract::{Page, PageRequest};
 use crate::services::units::{period_of, today, UnitFilter};
 
 /// Serialized responses kept per snapshot, at most this many (then the map is cleared).
@@ -73,14 +74,8 @@ impl Snapshot {
         }
     }
 
-    /// Same semantics as [`crate::services::units::list`].
-    pub fn list(
-        &self,
-        level: Level,
-        f: &UnitFilter,
-        page: u64,
-        per_page: u64,
-    ) -> (Vec<&unit::Model>, u64) {
+    /// The units of `level` that match every filter given, in code order, one page of them.
+    pub fn list(&self, level: Level, f: &UnitFilter, request: PageRequest) -> Page<&unit::Model> {
         let q = f.q.as_deref().map(fold).filter(|q| !q.is_empty());
         let finder = q.as_deref().map(memchr::memmem::Finder::new);
         let matches = |u: &&unit::Model| {
@@ -101,15 +96,15 @@ impl Snapshot {
         };
         let rows = self.by_level.get(&level).map(Vec::as_slice).unwrap_or(&[]);
         let mut total = 0u64;
-        let skip = (page - 1) * per_page;
+        let skip = request.offset();
         let mut items = Vec::new();
         for u in rows.iter().filter(matches) {
-            if total >= skip && (items.len() as u64) < per_page {
+            if total >= skip && (items.len() as u64) < request.per_page {
                 items.push(u);
             }
             total += 1;
         }
-        (items, total)
+        request.page_of(items, total)
     }
 
     /// Same semantics as [`crate::services::units::find_on`].
