@@ -985,27 +985,12 @@ pub async fn delete_draft<C: ConnectionTrait>(
     expected: i32,
 ) -> Result<()> {
     ensure_status(m, Status::Draft, "deleting")?;
-    let result = Assessments::delete_many()
+    let delete = Assessments::delete_many()
         .filter(A::Id.eq(m.id))
         .filter(A::RowVersion.eq(expected))
-        .filter(A::Status.eq(Status::Draft.as_str()))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the assessment changed since you read it".into(),
-        ));
-    }
-    changes::record::<_, AssessmentSummary>(
-        db,
-        "assessment",
-        &m.id.to_string(),
-        m.province_code.as_deref(),
-        changes::Op::Delete,
-        None,
-    )
-    .await?;
-    Ok(())
+        .filter(A::Status.eq(Status::Draft.as_str()));
+    let key = m.id.to_string();
+    changes::delete_recorded(db, delete, "assessment", &key, m.province_code.as_deref()).await
 }
 
 /// Moves a draft to another date (the unit's version and thresholds follow the date).

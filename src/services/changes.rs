@@ -5,7 +5,9 @@
 //! (`BEGIN IMMEDIATE`). On PostgreSQL a transaction that records a change first takes a
 //! transaction-scoped advisory lock, so change-writing transactions commit in `seq` order.
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, DeleteMany, EntityTrait, Set};
+
+use crate::error::{ApiError, Result};
 
 /// The advisory lock key of the change feed ("ntm-chg").
 const FEED_LOCK: i64 = 0x006e_746d_2d63_6867;
@@ -54,5 +56,25 @@ pub async fn record<C: ConnectionTrait, T: Serialize>(
     }
     .insert(conn)
     .await?;
+    Ok(())
+}
+
+/// Runs `delete` (filtered on the row's id and the `row_version` the caller read) and
+/// records the deletion of `entity` `key` in the feed, in the caller's transaction. When no
+/// row was deleted the row changed since it was read: 412, and nothing is recorded.
+pub async fn delete_recorded<C: ConnectionTrait, E: EntityTrait>(
+    conn: &C,
+    delete: DeleteMany<E>,
+    entity: &str,
+    key: &str,
+    province: Option<&str>,
+) -> Result<()> {
+    if delete.exec(conn).await?.rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed(format!(
+            "the {} changed since you read it",
+            entity.replace('_', " ")
+        )));
+    }
+    record::<_, ()>(conn, entity, key, province, Op::Delete, None).await?;
     Ok(())
 }

@@ -519,26 +519,11 @@ pub async fn delete_version<C: ConnectionTrait>(
     if revisions > 0 {
         return Err(ApiError::conflict("other versions revise this draft"));
     }
-    let result = Versions::delete_many()
+    let delete = Versions::delete_many()
         .filter(V::Id.eq(current.id))
-        .filter(V::RowVersion.eq(current.row_version))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the version changed since you read it".into(),
-        ));
-    }
-    changes::record::<_, VersionSummary>(
-        db,
-        "criteria_version",
-        &current.id.to_string(),
-        province.as_deref(),
-        changes::Op::Delete,
-        None,
-    )
-    .await?;
-    Ok(())
+        .filter(V::RowVersion.eq(current.row_version));
+    let key = current.id.to_string();
+    changes::delete_recorded(db, delete, "criteria_version", &key, province.as_deref()).await
 }
 
 /// Publishes a draft. The version it revises becomes superseded and ends the day before

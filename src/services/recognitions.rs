@@ -507,26 +507,11 @@ pub async fn delete_registration<C: ConnectionTrait>(
     m: &registration::Model,
     expected: i32,
 ) -> Result<()> {
-    let result = registration::Entity::delete_many()
+    let delete = registration::Entity::delete_many()
         .filter(registration::Column::Id.eq(m.id))
-        .filter(registration::Column::RowVersion.eq(expected))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the registration changed since you read it".into(),
-        ));
-    }
-    changes::record::<_, RegistrationView>(
-        db,
-        "registration",
-        &m.id.to_string(),
-        m.province_code.as_deref(),
-        changes::Op::Delete,
-        None,
-    )
-    .await?;
-    Ok(())
+        .filter(registration::Column::RowVersion.eq(expected));
+    let key = m.id.to_string();
+    changes::delete_recorded(db, delete, "registration", &key, m.province_code.as_deref()).await
 }
 
 /// A commune's current level, as the `level` filter of `GET /communes` names it.

@@ -528,26 +528,11 @@ pub async fn delete_agency<C: ConnectionTrait>(
             "the agency still has {n} sponsorships"
         )));
     }
-    let result = agency::Entity::delete_many()
+    let delete = agency::Entity::delete_many()
         .filter(agency::Column::Id.eq(m.id))
-        .filter(agency::Column::RowVersion.eq(expected))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the agency changed since you read it".into(),
-        ));
-    }
-    changes::record::<_, AgencyView>(
-        db,
-        "agency",
-        &m.id.to_string(),
-        m.province_code.as_deref(),
-        changes::Op::Delete,
-        None,
-    )
-    .await?;
-    Ok(())
+        .filter(agency::Column::RowVersion.eq(expected));
+    let key = m.id.to_string();
+    changes::delete_recorded(db, delete, "agency", &key, m.province_code.as_deref()).await
 }
 
 fn check_commitments(commitments: &[String], errors: &mut Vec<FieldError>) {

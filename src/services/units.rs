@@ -857,24 +857,9 @@ pub async fn delete<C: ConnectionTrait>(
         )));
     }
     let version = expected_version.unwrap_or(m.row_version);
-    let result = Units::delete_many()
+    let delete = Units::delete_many()
         .filter(Column::Id.eq(m.id))
-        .filter(Column::RowVersion.eq(version))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the unit changed since you read it".into(),
-        ));
-    }
-    changes::record::<_, UnitView>(
-        db,
-        "unit",
-        &change_key(m),
-        province_of(m).as_deref(),
-        changes::Op::Delete,
-        None,
-    )
-    .await?;
-    Ok(())
+        .filter(Column::RowVersion.eq(version));
+    let province = province_of(m);
+    changes::delete_recorded(db, delete, "unit", &change_key(m), province.as_deref()).await
 }
