@@ -7,8 +7,10 @@
 # Every figure is printed next to GET /health measured in the same run. Tunables:
 # DURATION (seconds per target, default 10), CONNECTIONS (64), THREADS (2), ASSESSMENTS
 # (assessments seeded for the assessment figures, default 10051: one per pre-reform commune;
-# 0 skips them), REPORTS (1: generate the national 10-year data set and measure the reports;
-# 0 skips it).
+# 0 skips them), SPONSORSHIPS (agencies seeded with one sponsorship and 5 activities each,
+# for the agency and sponsorship lists, default 100; 0 skips them), REPORTS (1: generate the
+# national 10-year data set and measure the reports; 0 skips it), BIN (a binary to measure
+# instead of building this checkout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,8 +23,10 @@ BASE="http://127.0.0.1:$PORT"
 command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; apt-get install -y -qq wrk >/dev/null; }
 command -v curl >/dev/null || apt-get install -y -qq curl >/dev/null
 
-cargo build --release --quiet
-BIN=target/release/ntm-api
+if [ -z "${BIN:-}" ]; then  # BIN=path measures another build (e.g. an older commit's)
+  cargo build --release --quiet
+  BIN=target/release/ntm-api
+fi
 
 WORK=$(mktemp -d)
 trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -76,6 +80,11 @@ printf 'resident memory after the unit lists: %s\n' "$(grep VmRSS /proc/$PID/sta
 if [ -n "$VERSION" ]; then
   run "GET /api/v1/criteria-versions/$VERSION (whole tree)" "/api/v1/criteria-versions/$VERSION"
   [ -n "$BASE_VERSION" ] && run "GET /api/v1/criteria-versions/$VERSION/diff" "/api/v1/criteria-versions/$VERSION/diff?base=$BASE_VERSION"
+fi
+if [ "${SPONSORSHIPS:-100}" != 0 ]; then
+  python3 bench/seed_sponsorships.py "$BASE" "$TOKEN" "${SPONSORSHIPS:-100}" 5
+  run "GET /api/v1/agencies?per_page=100 (with totals)" "/api/v1/agencies?per_page=100"
+  run "GET /api/v1/sponsorships?per_page=100 (with totals)" "/api/v1/sponsorships?per_page=100"
 fi
 if [ "${ASSESSMENTS:-10051}" != 0 ]; then
   python3 bench/seed_assessments.py "$BASE" "$TOKEN" "$WORK" "${ASSESSMENTS:-10051}"
