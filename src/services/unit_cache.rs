@@ -14,7 +14,8 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
 
 use entity::unit;
@@ -169,6 +170,24 @@ impl Default for UnitCache {
     }
 }
 
+/// Every unit row. Streamed: collecting `all()` holds the driver's rows and the models at
+/// once, and on SQLite that transient peak (about 50 MiB for the 14,165 reference units)
+/// stayed in the allocator's caches after the first list request (docs/BENCHMARKS.md).
+async fn load_units(db: &DatabaseConnection) -> Result<Vec<unit::Model>> {
+    use futures_util::TryStreamExt;
+    let count = unit::Entity::find().count(db).await?;
+    let mut rows = Vec::with_capacity(count as usize);
+    let mut stream = unit::Entity::find()
+        .filter(unit::Column::Id.gt(0))
+        .order_by_asc(unit::Column::Id)
+        .stream(db)
+        .await?;
+    while let Some(row) = stream.try_next().await? {
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
 async fn unit_seq<C: ConnectionTrait>(db: &C) -> Result<i64> {
     let query = Query::select()
         .expr(Func::coalesce([
@@ -208,12 +227,7 @@ impl UnitCache {
         }
         self.dirty.store(false, Ordering::Release);
         let seq = unit_seq(db).await;
-        let rows = unit::Entity::find()
-            .filter(unit::Column::Id.gt(0))
-            .order_by_asc(unit::Column::Id)
-            .all(db)
-            .await
-            .map_err(ApiError::from);
+        let rows = load_units(db).await;
         let (seq, rows) = match (seq, rows) {
             (Ok(seq), Ok(rows)) => (seq, rows),
             (Err(e), _) | (_, Err(e)) => {
