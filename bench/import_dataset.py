@@ -9,25 +9,14 @@ criteria version (19 criteria x 3 indicators) and writes, for every pre-reform c
 
 Usage: import_dataset.py BASE_URL TOKEN OUT_DIR. Standard library only; deterministic.
 """
-import http.client
 import json
 import sys
 import time
-import urllib.parse
+
+from api_client import Api
 
 BASE, TOKEN, OUT = sys.argv[1], sys.argv[2], sys.argv[3]
-HOST = urllib.parse.urlparse(BASE)
-conn = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=60)
-
-
-def call(method, path, body=None):
-    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
-    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-    response = conn.getresponse()
-    data = response.read()
-    if response.status >= 300:
-        raise SystemExit(f"{method} {path}: {response.status} {data[:300]!r}")
-    return json.loads(data) if data else None
+call = Api(BASE, TOKEN, timeout=60).call
 
 
 groups = ["planning", "infrastructure", "economy", "culture_society_environment", "political_system"]

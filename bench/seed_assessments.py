@@ -6,29 +6,15 @@ Usage: seed_assessments.py BASE_URL TOKEN OUT_DIR [COUNT]
 Writes OUT_DIR/ids.txt (assessment ids) and OUT_DIR/values.json (a 57-value body).
 """
 import concurrent.futures
-import http.client
 import json
 import sys
-import threading
 import time
-import urllib.parse
+
+from api_client import Api
 
 BASE, TOKEN, OUT = sys.argv[1], sys.argv[2], sys.argv[3]
 COUNT = int(sys.argv[4]) if len(sys.argv) > 4 else 10_051
-HOST = urllib.parse.urlparse(BASE)
-local = threading.local()
-
-
-def call(method, path, body=None):
-    if not hasattr(local, "conn"):
-        local.conn = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=30)
-    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
-    local.conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-    response = local.conn.getresponse()
-    data = response.read()
-    if response.status >= 300:
-        raise SystemExit(f"{method} {path}: {response.status} {data[:300]!r}")
-    return json.loads(data) if data else None
+call = Api(BASE, TOKEN, timeout=30).call
 
 
 def main():

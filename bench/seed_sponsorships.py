@@ -6,30 +6,15 @@ funding). Standard library only.
 Usage: seed_sponsorships.py BASE_URL TOKEN [COUNT] [ACTIVITIES]
 """
 import concurrent.futures
-import http.client
-import json
 import sys
-import threading
 import time
-import urllib.parse
+
+from api_client import Api
 
 BASE, TOKEN = sys.argv[1], sys.argv[2]
 COUNT = int(sys.argv[3]) if len(sys.argv) > 3 else 100
 ACTIVITIES = int(sys.argv[4]) if len(sys.argv) > 4 else 5
-HOST = urllib.parse.urlparse(BASE)
-local = threading.local()
-
-
-def call(method, path, body=None):
-    if not hasattr(local, "conn"):
-        local.conn = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=30)
-    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
-    local.conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-    response = local.conn.getresponse()
-    data = response.read()
-    if response.status >= 300:
-        raise SystemExit(f"{method} {path}: {response.status} {data[:300]!r}")
-    return json.loads(data) if data else None
+call = Api(BASE, TOKEN, timeout=30).call
 
 
 def seed(i, commune):
