@@ -348,11 +348,7 @@ pub async fn patch_user(
         .filter(Column::RowVersion.eq(current.row_version))
         .exec(&txn)
         .await?;
-    if result.rows_affected == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the user changed since you read it".into(),
-        ));
-    }
+    crate::services::ensure_matched(result.rows_affected, "user")?;
     txn.commit().await?;
     let model = Users::find_by_id(current.id)
         .one(&state.db)

@@ -7,7 +7,7 @@
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, DeleteMany, EntityTrait, Set};
 
-use crate::error::{ApiError, Result};
+use crate::error::Result;
 
 /// The advisory lock key of the change feed ("ntm-chg").
 const FEED_LOCK: i64 = 0x006e_746d_2d63_6867;
@@ -69,12 +69,8 @@ pub async fn delete_recorded<C: ConnectionTrait, E: EntityTrait>(
     key: &str,
     province: Option<&str>,
 ) -> Result<()> {
-    if delete.exec(conn).await?.rows_affected == 0 {
-        return Err(ApiError::PreconditionFailed(format!(
-            "the {} changed since you read it",
-            entity.replace('_', " ")
-        )));
-    }
+    let deleted = delete.exec(conn).await?.rows_affected;
+    crate::services::ensure_matched(deleted, &entity.replace('_', " "))?;
     record::<_, ()>(conn, entity, key, province, Op::Delete, None).await?;
     Ok(())
 }

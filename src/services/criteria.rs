@@ -493,15 +493,9 @@ pub async fn replace_version<C: ConnectionTrait>(
         .exec(db)
         .await
         .on_unique("label", "this set already has a version with this label")?;
-    if result.rows_affected == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the version changed since you read it".into(),
-        ));
-    }
-    let model = Versions::find_by_id(current.id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("the version"))?;
+    let model =
+        crate::services::reload_updated::<_, Versions>(db, result, current.id, "criteria version")
+            .await?;
     record(db, set, &model).await?;
     Ok(model)
 }

@@ -14,8 +14,10 @@ pub mod users;
 use crate::extract::{Page, PageRequest};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
-    Select, TransactionOptions, TransactionTrait,
+    PrimaryKeyTrait, Select, TransactionOptions, TransactionTrait, UpdateResult,
 };
+
+use crate::error::ApiError;
 
 /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
 /// IMMEDIATE`), so concurrent writers wait for each other (busy timeout) instead of failing
@@ -43,4 +45,35 @@ where
     let total = paginator.num_items().await?;
     let items = paginator.fetch_page(request.page - 1).await?;
     Ok(request.page_of(items, total))
+}
+
+/// A conditional write (filtered on the row's id and the `row_version` the caller read) that
+/// touched no row: the row changed since it was read, 412.
+pub fn ensure_matched(rows_affected: u64, what: &str) -> Result<(), ApiError> {
+    if rows_affected == 0 {
+        return Err(ApiError::PreconditionFailed(format!(
+            "the {what} changed since you read it"
+        )));
+    }
+    Ok(())
+}
+
+/// The row `id` as a conditional update left it (412 by [`ensure_matched`] when the update
+/// matched nothing).
+pub async fn reload_updated<C, E>(
+    db: &C,
+    result: UpdateResult,
+    id: i32,
+    what: &str,
+) -> Result<E::Model, ApiError>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    ensure_matched(result.rows_affected, what)?;
+    E::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("the {what}")))
 }

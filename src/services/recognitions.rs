@@ -481,15 +481,13 @@ pub async fn update_registration<C: ConnectionTrait>(
             "target_year",
             "this unit is already registered for this level and year",
         )?;
-    if result.rows_affected == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the registration changed since you read it".into(),
-        ));
-    }
-    let fresh = registration::Entity::find_by_id(m.id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("the registration"))?;
+    let fresh = crate::services::reload_updated::<_, registration::Entity>(
+        db,
+        result,
+        m.id,
+        "registration",
+    )
+    .await?;
     changes::record(
         db,
         "registration",

@@ -493,15 +493,8 @@ pub async fn update_agency<C: ConnectionTrait>(
         .filter(agency::Column::RowVersion.eq(expected))
         .exec(db)
         .await?;
-    if result.rows_affected == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the agency changed since you read it".into(),
-        ));
-    }
-    let fresh = agency::Entity::find_by_id(m.id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("the agency"))?;
+    let fresh =
+        crate::services::reload_updated::<_, agency::Entity>(db, result, m.id, "agency").await?;
     changes::record(
         db,
         "agency",
@@ -695,15 +688,9 @@ pub async fn update_sponsorship<C: ConnectionTrait>(
         .filter(sponsorship::Column::RowVersion.eq(expected))
         .exec(db)
         .await?;
-    if result.rows_affected == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the sponsorship changed since you read it".into(),
-        ));
-    }
-    let fresh = sponsorship::Entity::find_by_id(m.id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("the sponsorship"))?;
+    let fresh =
+        crate::services::reload_updated::<_, sponsorship::Entity>(db, result, m.id, "sponsorship")
+            .await?;
     changes::record(
         db,
         "sponsorship",

@@ -175,13 +175,9 @@ impl Default for UnitCache {
 /// stayed in the allocator's caches after the first list request (docs/BENCHMARKS.md).
 async fn load_units(db: &DatabaseConnection) -> Result<Vec<unit::Model>> {
     use futures_util::TryStreamExt;
-    let count = unit::Entity::find().count(db).await?;
-    let mut rows = Vec::with_capacity(count as usize);
-    let mut stream = unit::Entity::find()
-        .filter(unit::Column::Id.gt(0))
-        .order_by_asc(unit::Column::Id)
-        .stream(db)
-        .await?;
+    let select = unit::Entity::find().filter(unit::Column::Id.gt(0));
+    let mut rows = Vec::with_capacity(select.clone().count(db).await? as usize);
+    let mut stream = select.order_by_asc(unit::Column::Id).stream(db).await?;
     while let Some(row) = stream.try_next().await? {
         rows.push(row);
     }

@@ -703,15 +703,7 @@ pub async fn update<C: ConnectionTrait>(
             "valid_from",
             "a version of this code with this valid_from exists",
         )?;
-    if result.rows_affected == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the unit changed since you read it; read it again and retry".into(),
-        ));
-    }
-    let model = Units::find_by_id(current.id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("the unit"))?;
+    let model = crate::services::reload_updated::<_, Units>(db, result, current.id, "unit").await?;
     if let Some(region) = patch.region {
         // Lower levels carry their province's region.
         Units::update_many()
