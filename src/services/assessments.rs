@@ -857,10 +857,24 @@ pub async fn write_values<C: ConnectionTrait>(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    write_checked_values(db, m, &tree, input, expected, by).await
+}
+
+/// [`write_values`] for inputs already checked against `tree`, the tree of `m`'s criteria
+/// version (sync holds it for the whole batch).
+pub async fn write_checked_values<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    tree: &[crate::domain::criteria::Criterion],
+    input: &ValuesInput,
+    expected: i32,
+    by: &str,
+) -> Result<assessment::Model> {
+    ensure_status(m, Status::Draft, "editing")?;
     claim(db, m, expected, Status::Draft, Status::Draft).await?;
     store_inputs(db, m.id, input, by, true).await?;
     // The claim changed only the row version: `m`'s region and year still hold.
-    refresh_results(db, m, &tree).await?;
+    refresh_results(db, m, tree).await?;
     let fresh = reload(db, m.id).await?;
     record_change(db, &fresh).await?;
     Ok(fresh)

@@ -423,18 +423,28 @@ impl Upserter for AssessmentUpserter<'_> {
         };
         if let Some(m) = stored {
             self.ensure(item.kind, &assessments::scope_of(&m))?;
+            // The stored row was matched on this version id, and the key to criteria_versions
+            // keeps it: the batch's catalog holds its tree.
+            let catalog =
+                found.ok_or_else(|| ApiError::not_found("the assessment's criteria version"))?;
             // Judge the item as a new one would be, before comparing it with what is stored.
-            if let Some(catalog) = &found {
-                let errors = assessments::check_inputs(&catalog.tree, &inputs);
-                if !errors.is_empty() {
-                    return Err(ApiError::Validation(errors));
-                }
+            let errors = assessments::check_inputs(&catalog.tree, &inputs);
+            if !errors.is_empty() {
+                return Err(ApiError::Validation(errors));
             }
             let status = if assessments::inputs_unchanged(txn, m.id, &inputs).await? {
                 ItemStatus::Unchanged
             } else {
                 let by = &self.caller.username;
-                assessments::write_values(txn, &m, &inputs, m.row_version, by).await?;
+                assessments::write_checked_values(
+                    txn,
+                    &m,
+                    &catalog.tree,
+                    &inputs,
+                    m.row_version,
+                    by,
+                )
+                .await?;
                 ItemStatus::Updated
             };
             return Ok(Applied {
