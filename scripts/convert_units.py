@@ -103,7 +103,7 @@ TYPES = {
     "district": [("Thành phố", "thành phố"), ("Thị xã", "thị xã"), ("Quận", "quận"), ("Huyện", "huyện")],
     "commune": [("Thị trấn", "thị trấn"), ("Phường", "phường"), ("Xã", "xã"), ("Đặc khu", "đặc khu")],
 }
-# Samples checked by hand (shared/data/README.md): (level, code, name, type, province, district).
+# Samples checked by hand against the official lists (data/README.md): (level, code, name, type, province, district).
 SAMPLES = [
     ("province", "42", "Hà Tĩnh", "tỉnh", "", ""),
     ("district", "443", "Can Lộc", "huyện", "42", ""),

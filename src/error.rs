@@ -253,7 +253,7 @@ fn is_connection_error(err: &DbErr) -> bool {
 }
 
 /// Maps constraint violations of a database write to a client error naming the field,
-/// in one place (see CONVENTIONS 6).
+/// in one place (docs/ARCHITECTURE.md, "Conventions worth knowing").
 pub trait DbResultExt<T> {
     /// A unique-constraint violation becomes a 409 on `field`.
     fn on_unique(self, field: &str, message: &str) -> Result<T>;

@@ -4,7 +4,7 @@
 //!   content type (415), answers malformed JSON with 400 and a well-formed body with
 //!   wrong or missing fields with 422 naming the field path (`criteria[3].name`), then runs
 //!   the type's own [`Validate`] rules.
-//! * [`Pagination`] reads `page` and `per_page` (default 50, max 500).
+//! * [`ValidQuery`] reads a query string, naming the field in errors (422).
 //! * [`IfMatch`] reads the optional `If-Match` header of a conditional write.
 
 use std::future::Future;
@@ -16,9 +16,8 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
+use crate::decode::{parse_json, parse_query};
 use crate::error::{ApiError, FieldError};
 
 /// Default limit of a JSON request body: 1 MiB. Batch endpoints configure a larger one.
@@ -104,49 +103,6 @@ fn too_large(limit: usize) -> ApiError {
     ))
 }
 
-/// Parses JSON: syntax errors are 400, type errors are 422 with the field path.
-pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        use serde_json::error::Category;
-        match inner.classify() {
-            Category::Syntax | Category::Eof | Category::Io => ApiError::BadRequest(format!(
-                "the body is not valid JSON (line {}, column {}): {inner}",
-                inner.line(),
-                inner.column()
-            )),
-            Category::Data => {
-                let message = strip_position(&inner.to_string());
-                ApiError::invalid(field_of(&path, &message), message)
-            }
-        }
-    })
-}
-
-/// The path of the offending field; for a missing or unknown field serde names it in the
-/// message, below the path where it was looked for.
-pub(crate) fn field_of(path: &str, message: &str) -> String {
-    let named = ["missing field `", "unknown field `"]
-        .iter()
-        .find_map(|prefix| message.strip_prefix(prefix))
-        .and_then(|rest| rest.split('`').next());
-    match (path, named) {
-        (".", Some(name)) => name.to_string(),
-        (".", None) => "body".to_string(),
-        (p, Some(name)) if !p.ends_with(name) => format!("{p}.{name}"),
-        (p, _) => p.to_string(),
-    }
-}
-
-pub(crate) fn strip_position(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
-}
-
 /// A query string, deserialized with the field named in errors (422).
 pub struct ValidQuery<T>(pub T);
 
@@ -156,107 +112,6 @@ impl<T: DeserializeOwned> FromRequest for ValidQuery<T> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         std::future::ready(parse_query(req.query_string()).map(ValidQuery))
-    }
-}
-
-pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
-    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-    serde_path_to_error::deserialize(de).map_err(|err| {
-        let path = err.path().to_string();
-        let field = if path == "." {
-            "query".to_string()
-        } else {
-            path
-        };
-        ApiError::invalid(field, err.into_inner().to_string())
-    })
-}
-
-/// `page` (from 1) and `per_page` (default 50, at most 500) of a list request.
-#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Pagination {
-    /// Page number, from 1 (at most 1,000,000).
-    #[param(minimum = 1, maximum = 1000000, default = 1)]
-    pub page: Option<u64>,
-    /// Items per page, 1 to 500.
-    #[param(minimum = 1, maximum = 500, default = 50)]
-    pub per_page: Option<u64>,
-}
-
-pub const MAX_PER_PAGE: u64 = 500;
-/// Keeps `(page - 1) * per_page` far from overflowing.
-pub const MAX_PAGE: u64 = 1_000_000;
-pub const DEFAULT_PER_PAGE: u64 = 50;
-
-impl Pagination {
-    /// Checked page and page size.
-    pub fn resolve(&self) -> Result<PageRequest, ApiError> {
-        let mut errors = Vec::new();
-        let page = self.page.unwrap_or(1);
-        let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
-        if !(1..=MAX_PAGE).contains(&page) {
-            errors.push(FieldError::new(
-                "page",
-                format!("must be between 1 and {MAX_PAGE}"),
-            ));
-        }
-        if !(1..=MAX_PER_PAGE).contains(&per_page) {
-            errors.push(FieldError::new(
-                "per_page",
-                format!("must be between 1 and {MAX_PER_PAGE}"),
-            ));
-        }
-        if errors.is_empty() {
-            Ok(PageRequest { page, per_page })
-        } else {
-            Err(ApiError::Validation(errors))
-        }
-    }
-}
-
-/// A checked [`Pagination`]: `page` from 1, `per_page` within bounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageRequest {
-    pub page: u64,
-    pub per_page: u64,
-}
-
-impl PageRequest {
-    /// The rows before this page.
-    pub fn offset(self) -> u64 {
-        (self.page - 1) * self.per_page
-    }
-
-    /// This page of a list of `total` items.
-    pub fn page_of<T>(self, items: Vec<T>, total: u64) -> Page<T> {
-        Page {
-            items,
-            page: self.page,
-            per_page: self.per_page,
-            total,
-        }
-    }
-}
-
-/// A page of a list: `{"items": [...], "page", "per_page", "total"}`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub page: u64,
-    pub per_page: u64,
-    pub total: u64,
-}
-
-impl<T> Page<T> {
-    /// The same page with each item turned into its view.
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            page: self.page,
-            per_page: self.per_page,
-            total: self.total,
-        }
     }
 }
 
@@ -324,97 +179,11 @@ fn parse_etag_version(tag: &str) -> Option<i32> {
 mod tests {
     use super::*;
 
-    #[derive(Debug, Deserialize)]
-    #[allow(dead_code)]
-    struct Inner {
-        value: f64,
-    }
-    #[derive(Debug, Deserialize)]
-    #[allow(dead_code)]
-    struct Outer {
-        items: Vec<Inner>,
-    }
-
-    #[test]
-    fn type_errors_name_the_field_path() {
-        let err = parse_json::<Outer>(br#"{"items":[{"value":1},{"value":"x"}]}"#).unwrap_err();
-        match err {
-            ApiError::Validation(errors) => assert_eq!(errors[0].field, "items[1].value"),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-
-    #[test]
-    fn missing_fields_are_named() {
-        match parse_json::<Outer>(br#"{"items":[{}]}"#).unwrap_err() {
-            ApiError::Validation(errors) => assert_eq!(errors[0].field, "items[0].value"),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-
-    #[test]
-    fn syntax_errors_are_bad_requests() {
-        assert!(matches!(
-            parse_json::<Outer>(b"{\"items\": [").unwrap_err(),
-            ApiError::BadRequest(_)
-        ));
-    }
-
     #[test]
     fn if_match_accepts_weak_and_lists() {
         let m = IfMatch(Some("W/\"3-2\", \"3-4\"".into()));
         assert!(m.check("\"3-4\"").is_ok());
         assert!(m.check("\"3-5\"").is_err());
         assert_eq!(IfMatch(Some("\"3-7\"".into())).expected_version(), Some(7));
-    }
-
-    #[derive(Debug, Deserialize)]
-    #[allow(dead_code)]
-    struct Q {
-        page: Option<u64>,
-        on: Option<chrono::NaiveDate>,
-    }
-
-    #[test]
-    fn query_errors_name_the_field() {
-        let q: Q = parse_query("page=2&on=2024-12-31").unwrap();
-        assert_eq!(q.page, Some(2));
-        match parse_query::<Q>("page=abc").unwrap_err() {
-            ApiError::Validation(e) => assert_eq!(e[0].field, "page"),
-            other => panic!("unexpected {other:?}"),
-        }
-        match parse_query::<Q>("on=2024-13-01").unwrap_err() {
-            ApiError::Validation(e) => assert_eq!(e[0].field, "on"),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-
-    #[test]
-    fn pagination_bounds() {
-        let p = Pagination {
-            page: Some(0),
-            per_page: Some(501),
-        };
-        match p.resolve().unwrap_err() {
-            ApiError::Validation(e) => assert_eq!(e.len(), 2),
-            other => panic!("unexpected {other:?}"),
-        }
-        let p = Pagination {
-            page: None,
-            per_page: None,
-        };
-        let request = p.resolve().unwrap();
-        assert_eq!(
-            request,
-            PageRequest {
-                page: 1,
-                per_page: 50
-            }
-        );
-        let third = PageRequest {
-            page: 3,
-            per_page: 50,
-        };
-        assert_eq!(third.offset(), 100);
     }
 }

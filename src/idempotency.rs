@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use entity::idempotency_key::{self, Column as K, Entity as Keys};
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const HEADER: &str = "idempotency-key";
 const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -55,16 +55,7 @@ pub async fn middleware(
         }
     };
     // The key belongs to the caller; without a valid token the handler answers 401 itself.
-    let user_id = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .and_then(|t| state.tokens.verify_access(t.trim()).ok())
-        .and_then(|c| c.sub.parse::<i32>().ok());
+    let user_id = crate::auth::token_user(&state, req.request());
     let Some(user_id) = user_id else {
         return next
             .call(req)

@@ -7,7 +7,7 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::DatabaseConnection;
 
-use crate::auth::{Caller, Role};
+use crate::access::Caller;
 use crate::error::{ApiError, FieldError};
 use crate::reference::parse_units;
 use crate::services::sync::{
@@ -49,16 +49,6 @@ fn progress_bar(len: u64, progress: bool, what: &str) -> ProgressBar {
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar
-}
-
-/// An administrator acting as `by`: imports are run by whoever runs the command.
-fn importer(by: &str) -> Caller {
-    Caller {
-        user_id: 0,
-        username: by.to_string(),
-        role: Role::Admin,
-        scope: None,
-    }
 }
 
 /// Runs read items through [`sync::run`] with a progress bar; `lines[i]` is the line of
@@ -114,7 +104,7 @@ pub async fn import_units(
         .into_iter()
         .map(|(line, row)| (line, row.into_sync()))
         .unzip();
-    let caller = importer("import");
+    let caller = Caller::command_line("import");
     let mut upserter = UnitUpserter {
         caller: &caller,
         changed: false,
@@ -278,7 +268,7 @@ pub async fn import_assessments(
     };
     drop(text);
     let (lines, items): (Vec<u64>, Vec<_>) = parsed.into_iter().unzip();
-    let caller = importer(by);
+    let caller = Caller::command_line(by);
     let mut upserter = AssessmentUpserter::new(&caller);
     run_import(db, &mut upserter, lines, items, progress, "assessments").await
 }

@@ -5,18 +5,22 @@
 //! resource), [`services`] the database operations, [`domain`] the business rules apart
 //! from HTTP and database, [`auth`] tokens and the role/scope check, [`error`] the one
 //! error type.
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod decode;
 pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod import;
 pub mod openapi;
+pub mod pagination;
 pub mod patch;
 pub mod reference;
 pub mod reference_criteria;
 pub mod services;
 pub mod startup;
+pub mod state;
 pub mod telemetry;

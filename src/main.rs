@@ -3,7 +3,7 @@ use migration::MigratorTrait;
 
 use ntm_api::config::{Cli, Command, ImportCommand, UserCommand};
 use ntm_api::startup::{self, Application};
-use ntm_api::{auth, import, services, telemetry};
+use ntm_api::{import, services, telemetry};
 
 /// mimalloc: the request path allocates a lot, and glibc's per-thread arenas inflate the
 /// resident memory of a multi-threaded server (measured in docs/BENCHMARKS.md).
@@ -70,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
         }) => {
             let db = startup::connect(&config).await?;
             startup::prepare_database(&db, &config).await?;
-            let role = auth::Role::parse(&role).ok_or_else(|| {
+            let role = ntm_api::access::Role::parse(&role).ok_or_else(|| {
                 anyhow::anyhow!(
                     "unknown role {role}: admin, province, district, commune, sponsor or viewer"
                 )
@@ -80,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
             let (password, generated) = match password {
                 Some(p) => (p, false),
-                None => (auth::password::generate(), true),
+                None => (ntm_api::domain::password::generate(), true),
             };
             services::users::create_user(&db, &username, &password, role, scope.as_deref())
                 .await

@@ -16,17 +16,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::tokens::TokenKeys;
 use crate::config::{redact_url, Config};
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::{api, auth, openapi, reference};
-
-/// Shared state of every request.
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub tokens: TokenKeys,
-    /// Read model of the administrative units for public reads.
-    pub units: std::sync::Arc<crate::services::unit_cache::UnitCache>,
-    /// Failed-login limits of `POST /auth/token`.
-    pub logins: auth::throttle::LoginThrottle,
-}
 
 pub struct Application {
     port: u16,
@@ -218,11 +209,17 @@ pub async fn prepare_database(db: &DatabaseConnection, config: &Config) -> anyho
     if users == 0 {
         let (password, generated) = match &config.admin_password {
             Some(p) if !p.is_empty() => (p.clone(), false),
-            _ => (auth::password::generate(), true),
+            _ => (crate::domain::password::generate(), true),
         };
-        crate::services::users::create_user(db, "admin", &password, auth::Role::Admin, None)
-            .await
-            .map_err(|e| anyhow::anyhow!("creating the first admin failed: {e}"))?;
+        crate::services::users::create_user(
+            db,
+            "admin",
+            &password,
+            crate::access::Role::Admin,
+            None,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the first admin failed: {e}"))?;
         if generated {
             println!(
                 "\n  First admin created: username `admin`, password `{password}`\n  \

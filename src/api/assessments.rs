@@ -6,15 +6,17 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, MaybeCaller};
+use crate::access::Caller;
+use crate::auth::MaybeCaller;
 use crate::domain::assessment::{Action, Kind, Status};
 use crate::error::Result;
-use crate::extract::{etag, IfMatch, Page, Pagination, ValidJson, ValidQuery, Validate};
+use crate::extract::{etag, IfMatch, ValidJson, ValidQuery, Validate};
+use crate::pagination::{Page, Pagination};
 use crate::services::assessments::{
     self as service, AssessmentFilter, AssessmentPatch, AssessmentSummary, AssessmentView,
     NewAssessment, TransitionInput, ValuesInput,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 
 impl Validate for NewAssessment {}
 impl Validate for ValuesInput {}

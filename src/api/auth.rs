@@ -8,12 +8,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use entity::refresh_token;
 
+use crate::access::{Caller, Role};
 use crate::auth::tokens::{self, ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_DAYS};
-use crate::auth::{Caller, Role};
 use crate::error::{ApiError, FieldError, Result};
 use crate::extract::{ValidJson, Validate};
 use crate::services::users;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -121,7 +121,9 @@ pub async fn token(
     let stored = match &user {
         Some(u) => u.password_hash.clone(),
         None => DUMMY
-            .get_or_init(|| crate::auth::password::hash("not a real password").unwrap_or_default())
+            .get_or_init(|| {
+                crate::domain::password::hash("not a real password").unwrap_or_default()
+            })
             .clone(),
     };
     let valid = users::verify_password(&body.password, &stored).await;
@@ -264,8 +266,8 @@ pub async fn me(caller: Caller) -> web::Json<Me> {
     web::Json(Me {
         id: caller.user_id,
         username: caller.username,
-        role: caller.role,
-        scope: caller.scope,
+        role: caller.grant.role(),
+        scope: caller.grant.scope(),
     })
 }
 

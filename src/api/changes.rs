@@ -8,10 +8,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use entity::change;
 
-use crate::auth::{Caller, Role};
+use crate::access::{Caller, FeedReach};
 use crate::error::{ApiError, FieldError, Result};
 use crate::extract::ValidQuery;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -73,15 +73,9 @@ pub async fn changes(
     caller: Caller,
     query: ValidQuery<ChangesQuery>,
 ) -> Result<web::Json<ChangePage>> {
-    let province = match caller.role {
-        Role::Admin | Role::Viewer => None,
-        Role::Province => caller.scope.clone(),
-        _ => {
-            return Err(ApiError::Forbidden(
-                "the change feed is for admins, viewers and province officers (sync accounts)"
-                    .into(),
-            ))
-        }
+    let province = match caller.feed_reach()? {
+        FeedReach::All => None,
+        FeedReach::Province(code) => Some(code),
     };
     let since = query.0.since.unwrap_or(0);
     let limit = query.0.limit.unwrap_or(100);

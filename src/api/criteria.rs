@@ -9,17 +9,17 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use entity::criteria_set;
 
-use crate::auth::{Caller, MaybeCaller, Permission};
+use crate::access::{Caller, Permission};
+use crate::auth::MaybeCaller;
 use crate::domain::criteria::{diff, CriteriaLevel, TreeDiff};
 use crate::error::{ApiError, Result};
-use crate::extract::{
-    etag, IfMatch, Page, PageRequest, Pagination, ValidJson, ValidQuery, Validate, MAX_PER_PAGE,
-};
+use crate::extract::{etag, IfMatch, ValidJson, ValidQuery, Validate};
+use crate::pagination::{Page, PageRequest, Pagination, MAX_PER_PAGE};
 use crate::services::criteria::{
     self as service, CriteriaSetView, NewCriteriaSet, RevisionInput, VersionFilter, VersionInput,
     VersionStatus, VersionSummary, VersionView,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 
 impl Validate for NewCriteriaSet {}
 impl Validate for VersionInput {}
@@ -134,7 +134,7 @@ pub async fn create_set(
     let scope = if input.scope == service::NATIONAL {
         Default::default()
     } else {
-        crate::auth::Scope::province(input.scope.clone())
+        crate::access::Scope::province(input.scope.clone())
     };
     caller.ensure(Permission::ManageCriteria, &scope)?;
     service::validate_new_set(&state.db, &input).await?;

@@ -10,19 +10,21 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use entity::{recognition, registration};
 
-use crate::auth::{Caller, MaybeCaller, Permission};
+use crate::access::{Caller, Permission};
+use crate::auth::MaybeCaller;
 use crate::domain::assessment::{at_risk, Summary};
 use crate::domain::criteria::CriteriaLevel;
 use crate::domain::units::Level;
 use crate::error::{ApiError, Result};
-use crate::extract::{etag, IfMatch, Page, Pagination, ValidJson, ValidQuery, Validate};
+use crate::extract::{etag, IfMatch, ValidJson, ValidQuery, Validate};
+use crate::pagination::{Page, Pagination};
 use crate::services::assessments;
 use crate::services::recognitions::{
     self as service, NewRecognition, NewRegistration, RecognitionView, RegistrationPatch,
     RegistrationView, Revocation,
 };
 use crate::services::units;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 impl Validate for NewRecognition {}
 impl Validate for Revocation {}

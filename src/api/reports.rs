@@ -11,7 +11,7 @@ use crate::auth::MaybeCaller;
 use crate::error::{ApiError, Result};
 use crate::extract::ValidQuery;
 use crate::services::reports::{self, ProgressReport, ReportScope};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -10,15 +10,17 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use entity::{agency, sponsorship, sponsorship_activity};
 
-use crate::auth::{Caller, MaybeCaller, Permission, Scope};
+use crate::access::{Caller, Permission, Scope};
+use crate::auth::MaybeCaller;
 use crate::domain::text::{contains_pattern, fold};
 use crate::error::{ApiError, Result};
-use crate::extract::{etag, IfMatch, Page, Pagination, ValidJson, ValidQuery, Validate};
+use crate::extract::{etag, IfMatch, ValidJson, ValidQuery, Validate};
+use crate::pagination::{Page, Pagination};
 use crate::services::sponsorships::{
     self as service, ActivityView, AgencyKind, AgencyPatch, AgencyView, NewActivity, NewAgency,
     NewSponsorship, SponsorshipPatch, SponsorshipView,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 
 impl Validate for NewAgency {}
 impl Validate for AgencyPatch {}
@@ -309,12 +311,7 @@ pub async fn create_sponsorship(
     body: ValidJson<NewSponsorship>,
 ) -> Result<HttpResponse> {
     let input = body.0;
-    if !matches!(
-        caller.role,
-        crate::auth::Role::Admin | crate::auth::Role::Province
-    ) {
-        caller.ensure(Permission::ManageSponsorships, &Scope::default())?;
-    }
+    caller.ensure_role(Permission::ManageSponsorships)?;
     let txn = crate::services::begin_write(&state.db).await?;
     let (_, commune) = service::validate_sponsorship(&txn, &input).await?;
     caller.ensure(

@@ -8,15 +8,15 @@ use serde_json::Value as Json;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, Permission};
-use crate::error::{ApiError, FieldError, Result};
+use crate::access::{Caller, Permission};
+use crate::error::{FieldError, Result};
 use crate::extract::{BodyLimit, ValidJson, Validate};
 use crate::services::sponsorships::NewSponsorship;
 use crate::services::sync::{
     self, AssessmentUpserter, SponsorshipUpserter, SyncAssessment, SyncResponse, SyncUnit,
     UnitUpserter, Upserter, MAX_ITEMS,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Body limit of a sync batch: 16 MiB (about 1,000 assessments with 57 values each).
 pub const SYNC_BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -40,18 +40,6 @@ impl<T> Validate for SyncRequest<T> {
                 format!("send 1 to {MAX_ITEMS} items per batch"),
             ));
         }
-    }
-}
-
-/// Refuses callers whose role may write none of these items (per-item scope comes later).
-fn ensure_role(caller: &Caller, permissions: &[Permission]) -> Result<()> {
-    if permissions.iter().any(|p| caller.role_may(*p)) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "the {} role may not sync these items",
-            caller.role.as_str()
-        )))
     }
 }
 
@@ -101,9 +89,9 @@ pub async fn sync_units(
     caller: Caller,
     body: ValidJson<SyncRequest<Json>>,
 ) -> Result<HttpResponse> {
-    ensure_role(
-        &caller,
+    caller.ensure_any_role(
         &[Permission::ManageUnits, Permission::ManageProvinces],
+        "sync these items",
     )?;
     let mut upserter = UnitUpserter {
         caller: &caller,
@@ -138,13 +126,13 @@ pub async fn sync_assessments(
     caller: Caller,
     body: ValidJson<SyncRequest<Json>>,
 ) -> Result<HttpResponse> {
-    ensure_role(
-        &caller,
+    caller.ensure_any_role(
         &[
             Permission::SyncAssessments,
             Permission::AuthorSelfAssessment,
             Permission::AuthorDistrictReview,
         ],
+        "sync these items",
     )?;
     let mut upserter = AssessmentUpserter::new(&caller);
     let response = run(&state, &caller, &mut upserter, body.0, "assessments").await?;
@@ -170,7 +158,7 @@ pub async fn sync_sponsorships(
     caller: Caller,
     body: ValidJson<SyncRequest<Json>>,
 ) -> Result<HttpResponse> {
-    ensure_role(&caller, &[Permission::ManageSponsorships])?;
+    caller.ensure_any_role(&[Permission::ManageSponsorships], "sync these items")?;
     let mut upserter = SponsorshipUpserter { caller: &caller };
     let response = run(&state, &caller, &mut upserter, body.0, "sponsorships").await?;
     Ok(multi_status(response))

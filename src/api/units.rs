@@ -10,13 +10,15 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Caller, MaybeCaller};
+use crate::access::Caller;
+use crate::auth::MaybeCaller;
 use crate::domain::units::Level;
 use crate::error::{ApiError, Result};
-use crate::extract::{etag, IfMatch, Page, Pagination, ValidJson, ValidQuery, Validate};
+use crate::extract::{etag, IfMatch, ValidJson, ValidQuery, Validate};
+use crate::pagination::{Page, Pagination};
 use crate::services::units::write_permission as permission;
 use crate::services::units::{self, UnitFilter, UnitInput, UnitPatch, UnitView};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 impl Validate for UnitInput {}
 impl Validate for UnitPatch {}

@@ -2,44 +2,18 @@
 //! users inside their province; everyone may read themselves and change their password.
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use entity::user::{self, Column, Entity as Users};
+use entity::user;
 
-use crate::auth::{Caller, Permission, Role, Scope};
-use crate::domain::text::contains_pattern;
+use crate::access::{Caller, Permission, Role};
 use crate::error::{ApiError, FieldError, Result};
-use crate::extract::{etag, IfMatch, Page, Pagination, ValidJson, ValidQuery, Validate};
-use crate::services::users as service;
-use crate::startup::AppState;
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct UserView {
-    pub id: i32,
-    pub username: String,
-    pub role: Role,
-    pub scope: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<&user::Model> for UserView {
-    fn from(m: &user::Model) -> Self {
-        UserView {
-            id: m.id,
-            username: m.username.clone(),
-            role: Role::parse(&m.role).unwrap_or(Role::Viewer),
-            scope: m.scope.clone(),
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-        }
-    }
-}
+use crate::extract::{etag, IfMatch, ValidJson, ValidQuery, Validate};
+use crate::pagination::{Page, Pagination};
+use crate::services::users::{self as service, UserQuery, UserView};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -80,52 +54,14 @@ impl Validate for UserPatch {
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct UserQuery {
-    /// Part of the username.
-    pub q: Option<String>,
-    pub role: Option<Role>,
-}
-
-/// Where a stored user sits; a user whose scope no longer resolves sits nowhere (only
-/// admins cover it).
-async fn scope_of_user<C: sea_orm::ConnectionTrait>(db: &C, m: &user::Model) -> Result<Scope> {
-    let role = Role::parse(&m.role).unwrap_or(Role::Viewer);
-    match service::resolve_user_scope(db, role, m.scope.as_deref()).await {
-        Ok(scope) => Ok(scope),
-        Err(ApiError::Validation(_)) => Ok(Scope::default()),
-        Err(e) => Err(e),
-    }
-}
-
-/// Roles a caller may hand out: admins any, province officers district and commune.
-fn ensure_may_grant(caller: &Caller, role: Role) -> Result<()> {
-    let allowed = caller.is_admin()
-        || (caller.role == Role::Province
-            && matches!(role, Role::District | Role::Commune | Role::Sponsor));
-    if allowed {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "the {} role may not create or grant {} users",
-            caller.role.as_str(),
-            role.as_str()
-        )))
-    }
-}
-
-/// Admins manage everyone; province officers the district and commune users inside their
-/// province.
+/// 403 unless the caller may manage `target` (docs/ROLES.md: admins everyone, province
+/// officers the users they may grant inside their province).
 async fn ensure_may_manage(state: &AppState, caller: &Caller, target: &user::Model) -> Result<()> {
     if caller.is_admin() {
         return Ok(());
     }
-    ensure_may_grant(caller, Role::parse(&target.role).unwrap_or(Role::Viewer))?;
-    caller.ensure(
-        Permission::ManageUsers,
-        &scope_of_user(&state.db, target).await?,
-    )
+    let place = service::place_of(&state.db, target).await?;
+    caller.ensure_may_manage_user(service::role_of(target)?, &place)
 }
 
 fn with_etag(mut response: actix_web::HttpResponseBuilder, m: &user::Model) -> HttpResponse {
@@ -154,50 +90,8 @@ pub async fn list_users(
     pagination: ValidQuery<Pagination>,
 ) -> Result<web::Json<Page<UserView>>> {
     let request = pagination.0.resolve()?;
-    let mut select = Users::find();
-    match caller.role {
-        Role::Admin => {}
-        Role::Province => {
-            caller.ensure(
-                Permission::ManageUsers,
-                &Scope::province(caller.scope.clone().unwrap_or_default()),
-            )?;
-            let province = caller.scope.clone().unwrap_or_default();
-            let inside = Query::select()
-                .column(entity::unit::Column::Code)
-                .from(entity::unit::Entity)
-                .and_where(Expr::col(entity::unit::Column::ProvinceCode).eq(province.as_str()))
-                .to_owned();
-            select = select.filter(
-                Condition::any()
-                    .add(
-                        Condition::all()
-                            .add(Column::Role.eq("province"))
-                            .add(Column::Scope.eq(province.as_str())),
-                    )
-                    .add(
-                        Condition::all()
-                            .add(Column::Role.is_in(["district", "commune"]))
-                            .add(Column::Scope.in_subquery(inside)),
-                    ),
-            );
-        }
-        _ => {
-            return Err(ApiError::Forbidden(
-                "only admins and province officers list users".into(),
-            ))
-        }
-    }
-    if let Some(q) = query.0.q.filter(|q| !q.is_empty()) {
-        select = select.filter(Expr::col(Column::Username).like(
-            sea_orm::sea_query::LikeExpr::new(contains_pattern(&q.to_lowercase())).escape('\\'),
-        ));
-    }
-    if let Some(role) = query.0.role {
-        select = select.filter(Column::Role.eq(role.as_str()));
-    }
-    let rows =
-        crate::services::fetch_page(&state.db, select.order_by_asc(Column::Id), request).await?;
+    let reach = caller.user_reach()?;
+    let rows = service::list(&state.db, &reach, &query.0, request).await?;
     Ok(web::Json(rows.map(|m| UserView::from(&m))))
 }
 
@@ -220,7 +114,7 @@ pub async fn create_user(
     body: ValidJson<NewUser>,
 ) -> Result<HttpResponse> {
     let body = body.0;
-    ensure_may_grant(&caller, body.role)?;
+    caller.ensure_may_grant(body.role)?;
     let target = service::resolve_user_scope(&state.db, body.role, body.scope.as_deref()).await?;
     caller.ensure(Permission::ManageUsers, &target)?;
     let model = service::create_user(
@@ -238,14 +132,11 @@ pub async fn create_user(
 }
 
 async fn load_visible(state: &AppState, caller: &Caller, id: i32) -> Result<user::Model> {
-    let model = Users::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user {id}")))?;
+    let model = service::find(&state.db, id).await?;
     if model.id != caller.user_id {
         caller.ensure(
             Permission::ManageUsers,
-            &scope_of_user(&state.db, &model).await?,
+            &service::place_of(&state.db, &model).await?,
         )?;
     }
     Ok(model)
@@ -296,64 +187,30 @@ pub async fn patch_user(
     body: ValidJson<UserPatch>,
 ) -> Result<HttpResponse> {
     let body = body.0;
-    let current = Users::find_by_id(*id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user {id}")))?;
+    let current = service::find(&state.db, *id).await?;
     let changes_role = body.role.is_some() || body.scope.is_some();
     if current.id == caller.user_id {
-        if changes_role && !caller.is_admin() {
-            return Err(ApiError::Forbidden(
-                "you may not change your own role or scope".into(),
-            ));
+        if changes_role {
+            caller.ensure_may_change_own_grant()?;
         }
     } else {
         ensure_may_manage(&state, &caller, &current).await?;
     }
     if_match.check(&etag(current.id, current.row_version))?;
-    let role = body
-        .role
-        .unwrap_or(Role::parse(&current.role).unwrap_or(Role::Viewer));
+    let role = match body.role {
+        Some(role) => role,
+        None => service::role_of(&current)?,
+    };
     let scope = body.scope.clone().unwrap_or_else(|| current.scope.clone());
     if changes_role {
-        let target = service::resolve_user_scope(&state.db, role, scope.as_deref()).await?;
-        if !caller.is_admin() {
-            ensure_may_grant(&caller, role)?;
-            caller.ensure(Permission::ManageUsers, &target)?;
-        }
+        let place = service::resolve_user_scope(&state.db, role, scope.as_deref()).await?;
+        caller.ensure_may_manage_user(role, &place)?;
     }
     let hash = match &body.password {
         Some(p) => Some(service::hash_password(p).await?),
         None => None,
     };
-    let now = Utc::now();
-    let txn = crate::services::begin_write(&state.db).await?;
-    let mut update = Users::update_many()
-        .col_expr(Column::Role, Expr::value(role.as_str()))
-        .col_expr(Column::Scope, Expr::value(scope))
-        .col_expr(Column::RowVersion, Expr::value(current.row_version + 1))
-        .col_expr(Column::UpdatedAt, Expr::value(now));
-    if let Some(hash) = hash {
-        update = update.col_expr(Column::PasswordHash, Expr::value(hash));
-        // A new password logs the user out everywhere else.
-        entity::refresh_token::Entity::update_many()
-            .col_expr(entity::refresh_token::Column::RevokedAt, Expr::value(now))
-            .filter(entity::refresh_token::Column::UserId.eq(current.id))
-            .filter(entity::refresh_token::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?;
-    }
-    let result = update
-        .filter(Column::Id.eq(current.id))
-        .filter(Column::RowVersion.eq(current.row_version))
-        .exec(&txn)
-        .await?;
-    crate::services::ensure_matched(result.rows_affected, "user")?;
-    txn.commit().await?;
-    let model = Users::find_by_id(current.id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("the user"))?;
+    let model = service::update(&state.db, &current, role, scope, hash).await?;
     tracing::info!(user = %model.username, by = %caller.username, "user updated");
     Ok(with_etag(HttpResponse::Ok(), &model))
 }
@@ -377,21 +234,12 @@ pub async fn delete_user(
     caller: Caller,
     id: web::Path<i32>,
 ) -> Result<HttpResponse> {
-    let current = Users::find_by_id(*id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user {id}")))?;
+    let current = service::find(&state.db, *id).await?;
     if current.id == caller.user_id {
         return Err(ApiError::conflict("you cannot delete your own account"));
     }
     ensure_may_manage(&state, &caller, &current).await?;
-    let txn = crate::services::begin_write(&state.db).await?;
-    entity::refresh_token::Entity::delete_many()
-        .filter(entity::refresh_token::Column::UserId.eq(current.id))
-        .exec(&txn)
-        .await?;
-    Users::delete_by_id(current.id).exec(&txn).await?;
-    txn.commit().await?;
+    service::delete(&state.db, &current).await?;
     tracing::info!(user = %current.username, by = %caller.username, "user deleted");
     Ok(HttpResponse::NoContent().finish())
 }

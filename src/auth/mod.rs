@@ -1,13 +1,10 @@
 //! Authentication and authorization.
 //!
-//! * [`password`]: argon2 hashing.
 //! * [`tokens`]: JWT access tokens (HS256) and opaque refresh tokens stored hashed.
 //! * [`throttle`]: failed-login limits on `POST /auth/token`.
 //! * [`Caller`] / [`MaybeCaller`]: extractors; `Caller` answers 401 without a valid token.
-//! * [`Caller::ensure`]: the one place where the role table of DESIGN.md section 2 is
-//!   enforced: a [`Permission`] names what is being done, a [`Scope`] names where.
+//!   What a caller may do is decided in [`crate::access`], not here.
 
-pub mod password;
 pub mod throttle;
 pub mod tokens;
 
@@ -18,189 +15,10 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use sea_orm::EntityTrait;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
+use crate::access::{Caller, Grant, Role};
 use crate::error::ApiError;
-use crate::startup::AppState;
-
-/// Role of a user (DESIGN.md section 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Everything.
-    Admin,
-    /// Sở/UBND tỉnh — scope: a province code.
-    Province,
-    /// Huyện — scope: a district code.
-    District,
-    /// Xã — scope: a commune code.
-    Commune,
-    /// Đơn vị đỡ đầu — scope: a sponsoring agency id.
-    Sponsor,
-    /// Reads everything, drafts included; writes nothing.
-    Viewer,
-}
-
-impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Admin,
-        Role::Province,
-        Role::District,
-        Role::Commune,
-        Role::Sponsor,
-        Role::Viewer,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Province => "province",
-            Role::District => "district",
-            Role::Commune => "commune",
-            Role::Sponsor => "sponsor",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// Whether this role is bound to a scope (a unit code or an agency id).
-    pub fn needs_scope(self) -> bool {
-        !matches!(self, Role::Admin | Role::Viewer)
-    }
-}
-
-/// What a caller wants to do; each maps to the roles allowed to do it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    /// Create, edit and delete provinces.
-    ManageProvinces,
-    /// Create, edit and delete districts, communes and villages.
-    ManageUnits,
-    /// Create, edit and delete users below oneself.
-    ManageUsers,
-    /// Create criteria sets, write draft versions, publish and revise them (national sets:
-    /// admins; provincial sets: that province's officers).
-    ManageCriteria,
-    /// Create and edit a commune's self-assessment (tự đánh giá).
-    AuthorSelfAssessment,
-    /// Create and edit a district's review assessment (thẩm tra).
-    AuthorDistrictReview,
-    /// Create and edit a province's appraisal assessment (thẩm định).
-    AuthorProvincialAppraisal,
-    /// Mark a submitted assessment reviewed.
-    ReviewAssessments,
-    /// Mark a reviewed assessment appraised.
-    AppraiseAssessments,
-    /// Send an assessment back to draft, with a reason.
-    ReturnAssessments,
-    /// Issue and revoke recognition decisions.
-    Recognize,
-    /// Record registrations of target years.
-    ManageRegistrations,
-    /// Create and edit sponsoring agencies and their sponsorships.
-    ManageSponsorships,
-    /// Record activities under a sponsorship (the agency's own users too).
-    RecordActivities,
-    /// Carry any kind of assessment in a sync batch (`POST /sync/assessments`): provincial
-    /// systems hold their communes' self-assessments and districts' reviews too.
-    SyncAssessments,
-}
-
-impl Permission {
-    fn allowed_roles(self) -> &'static [Role] {
-        match self {
-            Permission::ManageProvinces => &[Role::Admin],
-            Permission::ManageUnits
-            | Permission::ManageUsers
-            | Permission::ManageCriteria
-            | Permission::AuthorProvincialAppraisal
-            | Permission::AppraiseAssessments
-            | Permission::Recognize
-            | Permission::ManageSponsorships
-            | Permission::SyncAssessments => &[Role::Admin, Role::Province],
-            Permission::RecordActivities => &[Role::Admin, Role::Province, Role::Sponsor],
-            Permission::AuthorSelfAssessment => &[Role::Admin, Role::Commune],
-            Permission::AuthorDistrictReview => &[Role::Admin, Role::District],
-            Permission::ReviewAssessments
-            | Permission::ReturnAssessments
-            | Permission::ManageRegistrations => &[Role::Admin, Role::District, Role::Province],
-        }
-    }
-}
-
-/// Where an action takes place: the codes of the administrative units it concerns, as
-/// resolved on the action's date. A field left `None` does not constrain.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Scope {
-    pub province: Option<String>,
-    pub district: Option<String>,
-    pub commune: Option<String>,
-    /// The sponsoring agency concerned (its id), for sponsor users.
-    pub agency: Option<String>,
-}
-
-impl Scope {
-    pub fn province(code: impl Into<String>) -> Self {
-        Scope {
-            province: Some(code.into()),
-            ..Default::default()
-        }
-    }
-}
-
-/// The authenticated caller of a request, as stored now (not as the token remembers it).
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub user_id: i32,
-    pub username: String,
-    pub role: Role,
-    pub scope: Option<String>,
-}
-
-impl Caller {
-    /// Whether the caller's scope contains `target`. Admins and viewers are national.
-    pub fn covers(&self, target: &Scope) -> bool {
-        let own = self.scope.as_deref();
-        match self.role {
-            Role::Admin | Role::Viewer => true,
-            Role::Province => own.is_some() && target.province.as_deref() == own,
-            Role::District => own.is_some() && target.district.as_deref() == own,
-            Role::Commune => own.is_some() && target.commune.as_deref() == own,
-            Role::Sponsor => own.is_some() && target.agency.as_deref() == own,
-        }
-    }
-
-    /// 403 unless the caller's role may do `permission` and its scope covers `target`.
-    pub fn ensure(&self, permission: Permission, target: &Scope) -> Result<(), ApiError> {
-        if !permission.allowed_roles().contains(&self.role) {
-            return Err(ApiError::Forbidden(format!(
-                "the {} role may not do this ({permission:?})",
-                self.role.as_str()
-            )));
-        }
-        if !self.covers(target) {
-            return Err(ApiError::Forbidden(format!(
-                "this is outside your scope ({} {})",
-                self.role.as_str(),
-                self.scope.as_deref().unwrap_or("-")
-            )));
-        }
-        Ok(())
-    }
-
-    /// Whether the caller's role may do `permission` somewhere (scope not considered).
-    pub fn role_may(&self, permission: Permission) -> bool {
-        permission.allowed_roles().contains(&self.role)
-    }
-
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
-    }
-}
+use crate::state::AppState;
 
 type CallerFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
@@ -244,7 +62,9 @@ impl FromRequest for MaybeCaller {
     }
 }
 
-fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+/// The bearer token of a request, if one was sent; a malformed `Authorization` header is
+/// a 401.
+pub fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -263,6 +83,13 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// The user id of the request's access token when it is valid, without reading the user:
+/// the idempotency layer keys stored answers by it (the handler still authenticates).
+pub fn token_user(state: &AppState, req: &HttpRequest) -> Option<i32> {
+    let token = bearer_token(req).ok()??;
+    state.tokens.verify_access(&token).ok()?.sub.parse().ok()
+}
+
 async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let claims = state.tokens.verify_access(token)?;
     let user_id: i32 = claims
@@ -275,10 +102,11 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError>
         .ok_or_else(|| ApiError::Unauthorized("the token's user no longer exists".into()))?;
     let role = Role::parse(&user.role)
         .ok_or_else(|| anyhow::anyhow!("user {} has unknown role {}", user.id, user.role))?;
+    let grant = Grant::new(role, user.scope.as_deref())
+        .map_err(|e| anyhow::anyhow!("user {} has an inconsistent grant: {e}", user.id))?;
     Ok(Caller {
         user_id: user.id,
         username: user.username,
-        role,
-        scope: user.scope,
+        grant,
     })
 }

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use entity::assessment::{self, Column as A, Entity as Assessments};
 use entity::{assessment_result, assessment_transition, assessment_value, criterion_decision};
 
-use crate::auth::{Caller, Permission, Role, Scope};
+use crate::access::{self, Caller, DraftReach, Permission, Scope};
 use crate::domain::assessment::{
     check_value, evaluate, Action, Context, CriterionOutcome, CriterionResult, Kind, Status,
     Summary, Value,
@@ -23,7 +23,7 @@ use crate::domain::assessment::{
 use crate::domain::criteria::CriteriaLevel;
 use crate::domain::units::{Level, Region};
 use crate::error::{ApiError, DbResultExt, FieldError, Result};
-use crate::extract::{Page, PageRequest};
+use crate::pagination::{Page, PageRequest};
 use crate::services::criteria::{self as criteria_service, VersionStatus};
 use crate::services::{changes, units};
 
@@ -187,30 +187,24 @@ pub fn action_permission(action: Action, kind: Kind) -> Permission {
     }
 }
 
-/// Drafts are visible to admins, viewers and the officers whose scope covers them.
+/// Whether a caller reads this assessment: non-drafts are public, drafts follow
+/// [`access::may_read_draft`].
 pub fn may_see(caller: Option<&Caller>, m: &assessment::Model) -> bool {
-    m.status != Status::Draft.as_str()
-        || caller.is_some_and(|c| c.role == Role::Viewer || c.covers(&scope_of(m)))
+    m.status != Status::Draft.as_str() || access::may_read_draft(caller, &scope_of(m))
 }
 
-/// SQL form of [`may_see`] for lists.
+/// SQL form of [`may_see`] for lists: the drafts of [`access::draft_reach`].
 pub fn visible_condition(caller: Option<&Caller>) -> Condition {
-    let not_draft = Condition::all().add(A::Status.ne(Status::Draft.as_str()));
-    let Some(c) = caller else { return not_draft };
-    let own = c.scope.clone().unwrap_or_default();
-    let drafts = match c.role {
-        Role::Admin | Role::Viewer => return Condition::all(),
-        Role::Province => Some(A::ProvinceCode.eq(own)),
-        Role::District => Some(A::DistrictCode.eq(own)),
-        Role::Commune => Some(A::CommuneCode.eq(own)),
-        Role::Sponsor => None,
+    let drafts = match access::draft_reach(caller) {
+        DraftReach::All => return Condition::all(),
+        DraftReach::None => return Condition::all().add(A::Status.ne(Status::Draft.as_str())),
+        DraftReach::Province(code) => A::ProvinceCode.eq(code),
+        DraftReach::District(code) => A::DistrictCode.eq(code),
+        DraftReach::Commune(code) => A::CommuneCode.eq(code),
     };
-    match drafts {
-        Some(expr) => Condition::any()
-            .add(A::Status.ne(Status::Draft.as_str()))
-            .add(expr),
-        None => not_draft,
-    }
+    Condition::any()
+        .add(A::Status.ne(Status::Draft.as_str()))
+        .add(drafts)
 }
 
 /// The unit level a criteria level assesses.

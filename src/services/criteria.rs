@@ -11,11 +11,11 @@ use utoipa::ToSchema;
 use entity::criteria_set::{self, Entity as Sets};
 use entity::criteria_version::{self, Column as V, Entity as Versions};
 
-use crate::auth::{Caller, Permission, Role, Scope};
+use crate::access::{Caller, Scope};
 use crate::domain::criteria::{counts, validate_tree, CriteriaLevel, Criterion};
 use crate::domain::units::Level;
 use crate::error::{check_text, ApiError, DbResultExt, FieldError, Result};
-use crate::extract::{Page, PageRequest};
+use crate::pagination::{Page, PageRequest};
 use crate::services::{changes, units};
 
 pub const NATIONAL: &str = "national";
@@ -202,15 +202,10 @@ pub fn set_scope(set: &criteria_set::Model) -> Scope {
     }
 }
 
-/// Whether a caller may see drafts of a set: its editors and viewers.
+/// Whether a caller may see drafts of a set: its editors and viewers
+/// ([`Caller::sees_criteria_drafts`]).
 pub fn sees_drafts(caller: Option<&Caller>, set: &criteria_set::Model) -> bool {
-    match caller {
-        Some(c) if c.role == Role::Viewer => true,
-        Some(c) => c
-            .ensure(Permission::ManageCriteria, &set_scope(set))
-            .is_ok(),
-        None => false,
-    }
+    caller.is_some_and(|c| c.sees_criteria_drafts(&set_scope(set)))
 }
 
 pub async fn validate_new_set<C: ConnectionTrait>(db: &C, input: &NewCriteriaSet) -> Result<()> {

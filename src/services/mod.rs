@@ -11,7 +11,7 @@ pub mod unit_cache;
 pub mod units;
 pub mod users;
 
-use crate::extract::{Page, PageRequest};
+use crate::pagination::{Page, PageRequest};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
     PrimaryKeyTrait, Select, TransactionOptions, TransactionTrait, UpdateResult,

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use entity::{recognition, registration};
 
-use crate::auth::Scope;
+use crate::access::Scope;
 use crate::domain::assessment::{Action, Status};
 use crate::domain::criteria::CriteriaLevel;
 use crate::domain::units::Level;

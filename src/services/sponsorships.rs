@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use entity::{agency, sponsorship, sponsorship_activity as activity};
 
-use crate::auth::Scope;
+use crate::access::Scope;
 use crate::domain::text::fold;
 use crate::domain::units::Level;
 use crate::error::{check_text, ApiError, DbResultExt, FieldError, Result};
@@ -250,7 +250,7 @@ struct Sums {
 pub fn agency_scope(m: &agency::Model) -> Scope {
     Scope {
         province: m.province_code.clone(),
-        agency: Some(m.id.to_string()),
+        agency: Some(m.id),
         ..Default::default()
     }
 }
@@ -260,7 +260,7 @@ pub fn sponsorship_scope(m: &sponsorship::Model) -> Scope {
         province: m.province_code.clone(),
         district: m.district_code.clone(),
         commune: Some(m.commune_code.clone()),
-        agency: Some(m.agency_id.to_string()),
+        agency: Some(m.agency_id),
     }
 }
 

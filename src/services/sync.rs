@@ -26,7 +26,7 @@ use utoipa::ToSchema;
 
 use entity::{assessment, sponsorship};
 
-use crate::auth::{Caller, Permission, Scope};
+use crate::access::{Caller, Permission, Scope};
 use crate::domain::assessment::Kind;
 use crate::domain::units::{Level, Region};
 use crate::error::{ApiError, FieldError, Problem, Result};
@@ -130,8 +130,8 @@ pub type Parsed<T> = std::result::Result<T, Vec<FieldError>>;
 pub fn parse_item<T: serde::de::DeserializeOwned>(value: Json) -> Parsed<T> {
     serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
-        let message = crate::extract::strip_position(&err.into_inner().to_string());
-        let field = match crate::extract::field_of(&path, &message) {
+        let message = crate::decode::strip_position(&err.into_inner().to_string());
+        let field = match crate::decode::field_of(&path, &message) {
             body if body == "body" => "item".to_string(),
             field => field,
         };

@@ -23,7 +23,7 @@ use entity::unit;
 use crate::domain::text::fold;
 use crate::domain::units::{resolve_version, Level};
 use crate::error::{ApiError, Result};
-use crate::extract::{Page, PageRequest};
+use crate::pagination::{Page, PageRequest};
 use crate::services::units::{period_of, today, UnitFilter};
 
 /// Serialized responses kept per snapshot, at most this many (then the map is cleared).
@@ -35,7 +35,7 @@ pub struct Snapshot {
     pub seq: i64,
     /// Serialized answers to repeated reads (lists without `q`, single units), valid for
     /// this snapshot only.
-    responses: std::sync::Mutex<HashMap<String, actix_web::web::Bytes>>,
+    responses: std::sync::Mutex<HashMap<String, bytes::Bytes>>,
     /// Versions per level, ordered by code, then `valid_from` (open start first), then id.
     by_level: HashMap<Level, Vec<unit::Model>>,
     /// Positions in `by_level` of each code's versions.
@@ -124,8 +124,8 @@ impl Snapshot {
     pub fn cached<E>(
         &self,
         key: String,
-        make: impl FnOnce() -> Result<actix_web::web::Bytes, E>,
-    ) -> Result<actix_web::web::Bytes, E> {
+        make: impl FnOnce() -> Result<bytes::Bytes, E>,
+    ) -> Result<bytes::Bytes, E> {
         if let Some(hit) = self.lock_responses().get(&key) {
             return Ok(hit.clone());
         }
@@ -138,7 +138,7 @@ impl Snapshot {
         Ok(bytes)
     }
 
-    fn lock_responses(&self) -> std::sync::MutexGuard<'_, HashMap<String, actix_web::web::Bytes>> {
+    fn lock_responses(&self) -> std::sync::MutexGuard<'_, HashMap<String, bytes::Bytes>> {
         self.responses.lock().unwrap_or_else(|p| p.into_inner())
     }
 

@@ -1,11 +1,167 @@
-//! Users: creation with a hashed password, validation of role and scope.
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+//! Users: creation with a hashed password, validation of role and scope, the queries of
+//! `/users`.
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{password, Role, Scope};
+use entity::user::{self, Column, Entity as Users};
+
+use crate::access::{Role, Scope, UserReach};
+use crate::domain::password;
+use crate::domain::text::contains_pattern;
 use crate::domain::units::Level;
 use crate::error::{ApiError, DbResultExt, FieldError, Result};
+use crate::pagination::{Page, PageRequest};
 use crate::services::units;
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UserView {
+    pub id: i32,
+    pub username: String,
+    pub role: Role,
+    pub scope: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&user::Model> for UserView {
+    fn from(m: &user::Model) -> Self {
+        UserView {
+            id: m.id,
+            username: m.username.clone(),
+            role: Role::parse(&m.role).unwrap_or(Role::Viewer),
+            scope: m.scope.clone(),
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// Filters of `GET /users`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    /// Part of the username.
+    pub q: Option<String>,
+    pub role: Option<Role>,
+}
+
+/// The stored role of a user; an unknown one is a corrupt row (an error, not a default).
+pub fn role_of(m: &user::Model) -> Result<Role> {
+    Role::parse(&m.role)
+        .ok_or_else(|| anyhow::anyhow!("user {} has the unknown role {}", m.id, m.role).into())
+}
+
+/// One user, 404 when there is none.
+pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> Result<user::Model> {
+    Users::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("user {id}")))
+}
+
+/// Where a stored user sits; a user whose scope no longer resolves sits nowhere (only
+/// admins cover it).
+pub async fn place_of<C: ConnectionTrait>(db: &C, m: &user::Model) -> Result<Scope> {
+    match resolve_user_scope(db, role_of(m)?, m.scope.as_deref()).await {
+        Ok(scope) => Ok(scope),
+        Err(ApiError::Validation(_)) => Ok(Scope::default()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The users a caller reaches ([`UserReach`]), filtered and paged.
+pub async fn list(
+    db: &DatabaseConnection,
+    reach: &UserReach,
+    filter: &UserQuery,
+    request: PageRequest,
+) -> Result<Page<user::Model>> {
+    let mut select = Users::find();
+    if let UserReach::Province(province) = reach {
+        let inside = Query::select()
+            .column(entity::unit::Column::Code)
+            .from(entity::unit::Entity)
+            .and_where(Expr::col(entity::unit::Column::ProvinceCode).eq(province.as_str()))
+            .to_owned();
+        select = select.filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(Column::Role.eq(Role::Province.as_str()))
+                        .add(Column::Scope.eq(province.as_str())),
+                )
+                .add(
+                    Condition::all()
+                        .add(Column::Role.is_in([Role::District.as_str(), Role::Commune.as_str()]))
+                        .add(Column::Scope.in_subquery(inside)),
+                ),
+        );
+    }
+    if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
+        select = select.filter(Expr::col(Column::Username).like(
+            sea_orm::sea_query::LikeExpr::new(contains_pattern(&q.to_lowercase())).escape('\\'),
+        ));
+    }
+    if let Some(role) = filter.role {
+        select = select.filter(Column::Role.eq(role.as_str()));
+    }
+    Ok(crate::services::fetch_page(db, select.order_by_asc(Column::Id), request).await?)
+}
+
+/// Writes a user's role, scope and (when given) password hash, if the row is still at the
+/// version read (412 otherwise). A new password logs the user out everywhere else.
+pub async fn update(
+    db: &DatabaseConnection,
+    current: &user::Model,
+    role: Role,
+    scope: Option<String>,
+    password_hash: Option<String>,
+) -> Result<user::Model> {
+    let now = Utc::now();
+    let txn = crate::services::begin_write(db).await?;
+    let mut update = Users::update_many()
+        .col_expr(Column::Role, Expr::value(role.as_str()))
+        .col_expr(Column::Scope, Expr::value(scope))
+        .col_expr(Column::RowVersion, Expr::value(current.row_version + 1))
+        .col_expr(Column::UpdatedAt, Expr::value(now));
+    if let Some(hash) = password_hash {
+        update = update.col_expr(Column::PasswordHash, Expr::value(hash));
+        entity::refresh_token::Entity::update_many()
+            .col_expr(entity::refresh_token::Column::RevokedAt, Expr::value(now))
+            .filter(entity::refresh_token::Column::UserId.eq(current.id))
+            .filter(entity::refresh_token::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+    }
+    let result = update
+        .filter(Column::Id.eq(current.id))
+        .filter(Column::RowVersion.eq(current.row_version))
+        .exec(&txn)
+        .await?;
+    let model =
+        crate::services::reload_updated::<_, Users>(&txn, result, current.id, "user").await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Deletes a user and their refresh tokens (their access tokens fail at once: the
+/// extractor reads the user).
+pub async fn delete(db: &DatabaseConnection, current: &user::Model) -> Result<()> {
+    let txn = crate::services::begin_write(db).await?;
+    entity::refresh_token::Entity::delete_many()
+        .filter(entity::refresh_token::Column::UserId.eq(current.id))
+        .exec(&txn)
+        .await?;
+    Users::delete_by_id(current.id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
 
 /// Hashes off the async threads (argon2 takes tens of milliseconds on purpose).
 pub async fn hash_password(plain: &str) -> Result<String> {
@@ -105,7 +261,7 @@ pub async fn resolve_user_scope<C: ConnectionTrait>(
             // Province officers manage the users of their province's agencies.
             return Ok(Scope {
                 province: agency.province_code,
-                agency: Some(id.to_string()),
+                agency: Some(id),
                 ..Default::default()
             });
         }

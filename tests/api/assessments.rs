@@ -1,6 +1,6 @@
 //! The articles' cases: Kỳ Lạc at 12/20 and Kỳ Tây at 9/20 (2021), the workflow per role,
 //! a recognition and its revocation, four communes registered for 2018.
-use ntm_api::auth::Role;
+use ntm_api::access::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

@@ -1,6 +1,6 @@
 use base64::Engine;
 use chrono::{Duration, Utc};
-use ntm_api::auth::Role;
+use ntm_api::access::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -2,8 +2,8 @@
 use std::sync::OnceLock;
 
 use chrono::Utc;
+use ntm_api::access::Role;
 use ntm_api::auth::tokens::TokenKeys;
-use ntm_api::auth::Role;
 use ntm_api::config::{Config, ReferenceData};
 use ntm_api::startup::Application;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -107,7 +107,7 @@ async fn fresh_database() -> (String, DbGuard) {
 
 fn test_password_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| ntm_api::auth::password::hash(USER_PASSWORD).expect("hash"))
+    HASH.get_or_init(|| ntm_api::domain::password::hash(USER_PASSWORD).expect("hash"))
 }
 
 impl TestApp {

@@ -31,7 +31,7 @@ async fn the_national_reference_data_loads_both_structures() {
         total("/api/v1/communes?on=2025-07-01&per_page=1").await,
         3321
     );
-    // The checked samples of shared/data/README.md.
+    // Samples checked by hand against the official lists (data/README.md).
     let cam_quan = app
         .get_ok("/api/v1/communes/18724?on=2016-08-19", None)
         .await;

@@ -1,4 +1,4 @@
-use ntm_api::auth::Role;
+use ntm_api::access::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 

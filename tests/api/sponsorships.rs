@@ -1,6 +1,6 @@
 //! The articles' cases: Ban Dân vận Tỉnh ủy sponsoring Cẩm Quan 2016-2020; Sở Khoa học và
 //! Công nghệ sponsoring Kỳ Lạc, with bee-keeping and guava models.
-use ntm_api::auth::Role;
+use ntm_api::access::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

@@ -1,6 +1,6 @@
 //! `POST /sync/*` and `ntm-api import assessments`: per-item results, idempotent replays,
 //! dry runs, scope per item, and a killed import that leaves only whole items.
-use ntm_api::auth::Role;
+use ntm_api::access::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

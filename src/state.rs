@@ -1,0 +1,19 @@
+//! The state every request shares. It lives apart from [`crate::startup`] so that handlers,
+//! extractors and middleware depend on it without depending on how the server is built.
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::tokens::TokenKeys;
+use crate::services::unit_cache::UnitCache;
+
+/// Shared state of every request.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub tokens: TokenKeys,
+    /// Read model of the administrative units for public reads.
+    pub units: Arc<UnitCache>,
+    /// Failed-login limits of `POST /auth/token`.
+    pub logins: LoginThrottle,
+}
