@@ -1,18 +1,15 @@
 //! `POST /auth/token`, `POST /auth/refresh`, `POST /auth/revoke`, `GET /auth/me`.
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use entity::refresh_token;
-
 use crate::access::{Caller, Role};
-use crate::auth::tokens::{self, ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_DAYS};
+use crate::auth::tokens::{self, ACCESS_TOKEN_SECONDS};
 use crate::error::{ApiError, FieldError, Result};
 use crate::extract::{ValidJson, Validate};
-use crate::services::users;
+use crate::services::{sessions, users};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -64,28 +61,16 @@ pub struct Me {
     pub scope: Option<String>,
 }
 
-async fn issue_pair<C: sea_orm::ConnectionTrait>(
+/// A new access token for `user` and the refresh token whose hash was stored.
+fn pair(
     state: &AppState,
-    db: &C,
     user: &entity::user::Model,
+    refresh_token: String,
 ) -> Result<TokenResponse> {
-    let now = Utc::now();
     let access_token =
         state
             .tokens
-            .issue_access(user.id, &user.role, user.scope.as_deref(), now)?;
-    let (refresh_token, hash) = tokens::new_refresh_token();
-    refresh_token::ActiveModel {
-        user_id: Set(user.id),
-        token_hash: Set(hash),
-        expires_at: Set(now + Duration::days(REFRESH_TOKEN_DAYS)),
-        revoked_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+            .issue_access(user.id, &user.role, user.scope.as_deref(), Utc::now())?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer".into(),
@@ -131,7 +116,9 @@ pub async fn token(
         Some(user) if valid => {
             state.logins.succeeded(&body.username);
             tracing::info!(user = %user.username, "token issued");
-            Ok(web::Json(issue_pair(&state, &state.db, &user).await?))
+            let (refresh_token, hash) = tokens::new_refresh_token();
+            sessions::store(&state.db, user.id, hash, Utc::now()).await?;
+            Ok(web::Json(pair(&state, &user, refresh_token)?))
         }
         _ => {
             state.logins.failed(&body.username, address);
@@ -156,63 +143,10 @@ pub async fn refresh(
     state: web::Data<AppState>,
     body: ValidJson<RefreshRequest>,
 ) -> Result<web::Json<TokenResponse>> {
-    let hash = tokens::hash_refresh_token(&body.0.refresh_token);
-    let txn = crate::services::begin_write(&state.db).await?;
-    let stored = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(hash))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("unknown refresh token".into()))?;
-    let now = Utc::now();
-    if stored.revoked_at.is_some() {
-        refresh_token::Entity::update_many()
-            .col_expr(
-                refresh_token::Column::RevokedAt,
-                sea_orm::sea_query::Expr::value(now),
-            )
-            .filter(refresh_token::Column::UserId.eq(stored.user_id))
-            .filter(refresh_token::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
-        tracing::warn!(
-            user_id = stored.user_id,
-            "a spent refresh token was reused; all of the user's refresh tokens are revoked"
-        );
-        return Err(ApiError::Unauthorized(
-            "this refresh token was already used or revoked".into(),
-        ));
-    }
-    if stored.expires_at < now {
-        return Err(ApiError::Unauthorized(
-            "the refresh token has expired; log in again".into(),
-        ));
-    }
-    let user = entity::user::Entity::find_by_id(stored.user_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("the token's user no longer exists".into()))?;
-    let revoked = refresh_token::Entity::update_many()
-        .col_expr(
-            refresh_token::Column::RevokedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
-        .col_expr(
-            refresh_token::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
-        .filter(refresh_token::Column::Id.eq(stored.id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if revoked.rows_affected == 0 {
-        return Err(ApiError::Unauthorized(
-            "this refresh token was already used".into(),
-        ));
-    }
-    let pair = issue_pair(&state, &txn, &user).await?;
-    txn.commit().await?;
-    Ok(web::Json(pair))
+    let old = tokens::hash_refresh_token(&body.0.refresh_token);
+    let (refresh_token, hash) = tokens::new_refresh_token();
+    let user = sessions::rotate(&state.db, &old, hash).await?;
+    Ok(web::Json(pair(&state, &user, refresh_token)?))
 }
 
 /// Revoke a refresh token (log out on this device).
@@ -230,25 +164,7 @@ pub async fn revoke(
     body: ValidJson<RefreshRequest>,
 ) -> Result<HttpResponse> {
     let hash = tokens::hash_refresh_token(&body.0.refresh_token);
-    let now = Utc::now();
-    let result = refresh_token::Entity::update_many()
-        .col_expr(
-            refresh_token::Column::RevokedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
-        .filter(refresh_token::Column::TokenHash.eq(hash.as_str()))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(&state.db)
-        .await?;
-    if result.rows_affected == 0 {
-        let known = refresh_token::Entity::find()
-            .filter(refresh_token::Column::TokenHash.eq(hash))
-            .one(&state.db)
-            .await?;
-        if known.is_none() {
-            return Err(ApiError::Unauthorized("unknown refresh token".into()));
-        }
-    }
+    sessions::revoke(&state.db, &hash).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

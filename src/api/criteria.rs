@@ -2,12 +2,9 @@
 use actix_web::http::header;
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
-
-use entity::criteria_set;
 
 use crate::access::{Caller, Permission};
 use crate::auth::MaybeCaller;
@@ -100,15 +97,8 @@ pub async fn list_sets(
     pagination: ValidQuery<Pagination>,
 ) -> Result<web::Json<Page<CriteriaSetView>>> {
     let request = pagination.0.resolve()?;
-    let mut select = criteria_set::Entity::find();
-    if let Some(level) = query.0.level {
-        select = select.filter(criteria_set::Column::Level.eq(level.as_str()));
-    }
-    if let Some(scope) = query.0.scope {
-        select = select.filter(criteria_set::Column::Scope.eq(scope));
-    }
-    let select = select.order_by_asc(criteria_set::Column::Id);
-    let rows = crate::services::fetch_page(&state.db, select, request).await?;
+    let q = query.0;
+    let rows = service::list_sets(&state.db, q.level, q.scope, request).await?;
     Ok(web::Json(rows.map(|m| CriteriaSetView::from(&m))))
 }
 
@@ -131,12 +121,10 @@ pub async fn create_set(
     body: ValidJson<NewCriteriaSet>,
 ) -> Result<HttpResponse> {
     let input = body.0;
-    let scope = if input.scope == service::NATIONAL {
-        Default::default()
-    } else {
-        crate::access::Scope::province(input.scope.clone())
-    };
-    caller.ensure(Permission::ManageCriteria, &scope)?;
+    caller.ensure(
+        Permission::ManageCriteria,
+        &service::scope_named(&input.scope),
+    )?;
     service::validate_new_set(&state.db, &input).await?;
     let txn = crate::services::begin_write(&state.db).await?;
     let model = service::create_set(&txn, &input).await?;
@@ -235,10 +223,7 @@ pub async fn create_version(
     body: ValidJson<VersionInput>,
 ) -> Result<HttpResponse> {
     let input = body.0;
-    if let Some(set) = criteria_set::Entity::find_by_id(input.set_id)
-        .one(&state.db)
-        .await?
-    {
+    if let Some(set) = service::find_set(&state.db, input.set_id).await? {
         caller.ensure(Permission::ManageCriteria, &service::set_scope(&set))?;
     }
     let txn = crate::services::begin_write(&state.db).await?;

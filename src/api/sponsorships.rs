@@ -2,23 +2,18 @@
 //! which commune, and what they did.
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde::Deserialize;
-use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use entity::{agency, sponsorship, sponsorship_activity};
+use entity::{agency, sponsorship};
 
 use crate::access::{Caller, Permission, Scope};
 use crate::auth::MaybeCaller;
-use crate::domain::text::{contains_pattern, fold};
-use crate::error::{ApiError, Result};
+use crate::error::Result;
 use crate::extract::{etag, IfMatch, ValidJson, ValidQuery, Validate};
 use crate::pagination::{Page, Pagination};
 use crate::services::sponsorships::{
-    self as service, ActivityView, AgencyKind, AgencyPatch, AgencyView, NewActivity, NewAgency,
-    NewSponsorship, SponsorshipPatch, SponsorshipView,
+    self as service, ActivityView, AgencyPatch, AgencyQuery, AgencyView, NewActivity, NewAgency,
+    NewSponsorship, SponsorshipPatch, SponsorshipQuery, SponsorshipView,
 };
 use crate::state::AppState;
 
@@ -27,37 +22,6 @@ impl Validate for AgencyPatch {}
 impl Validate for NewSponsorship {}
 impl Validate for SponsorshipPatch {}
 impl Validate for NewActivity {}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AgencyQuery {
-    pub province: Option<String>,
-    pub kind: Option<AgencyKind>,
-    /// Search in names, ignoring diacritics and case.
-    pub q: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SponsorshipQuery {
-    pub agency: Option<i32>,
-    pub commune: Option<String>,
-    pub province: Option<String>,
-}
-
-async fn load_agency(state: &AppState, id: i32) -> Result<agency::Model> {
-    agency::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("agency {id}")))
-}
-
-async fn load_sponsorship(state: &AppState, id: i32) -> Result<sponsorship::Model> {
-    sponsorship::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("sponsorship {id}")))
-}
 
 async fn agency_response(
     state: &AppState,
@@ -98,22 +62,7 @@ pub async fn list_agencies(
     pagination: ValidQuery<Pagination>,
 ) -> Result<web::Json<Page<AgencyView>>> {
     let request = pagination.0.resolve()?;
-    let q = query.0;
-    let mut select = agency::Entity::find();
-    if let Some(p) = q.province {
-        select = select.filter(agency::Column::ProvinceCode.eq(p));
-    }
-    if let Some(k) = q.kind {
-        select = select.filter(agency::Column::Kind.eq(k.as_str()));
-    }
-    if let Some(text) = q.q.as_deref().map(fold).filter(|t| !t.is_empty()) {
-        select = select.filter(
-            Expr::col(agency::Column::NameAscii)
-                .like(LikeExpr::new(contains_pattern(&text)).escape('\\')),
-        );
-    }
-    let select = select.order_by_asc(agency::Column::Id);
-    let rows = crate::services::fetch_page(&state.db, select, request).await?;
+    let rows = service::list_agencies(&state.db, &query.0, request).await?;
     let items = service::agency_views(&state.db, &rows.items).await?;
     Ok(web::Json(request.page_of(items, rows.total)))
 }
@@ -167,7 +116,7 @@ pub async fn get_agency(
     _caller: MaybeCaller,
     id: web::Path<i32>,
 ) -> Result<HttpResponse> {
-    let m = load_agency(&state, *id).await?;
+    let m = service::find_agency(&state.db, *id).await?;
     agency_response(&state, HttpResponse::Ok(), &m).await
 }
 
@@ -193,7 +142,7 @@ pub async fn patch_agency(
     if_match: IfMatch,
     body: ValidJson<AgencyPatch>,
 ) -> Result<HttpResponse> {
-    let m = load_agency(&state, *id).await?;
+    let m = service::find_agency(&state.db, *id).await?;
     caller.ensure(
         Permission::ManageSponsorships,
         &Scope {
@@ -235,7 +184,7 @@ pub async fn delete_agency(
     id: web::Path<i32>,
     if_match: IfMatch,
 ) -> Result<HttpResponse> {
-    let m = load_agency(&state, *id).await?;
+    let m = service::find_agency(&state.db, *id).await?;
     caller.ensure(
         Permission::ManageSponsorships,
         &Scope {
@@ -274,19 +223,7 @@ pub async fn list_sponsorships(
     pagination: ValidQuery<Pagination>,
 ) -> Result<web::Json<Page<SponsorshipView>>> {
     let request = pagination.0.resolve()?;
-    let q = query.0;
-    let mut select = sponsorship::Entity::find();
-    if let Some(a) = q.agency {
-        select = select.filter(sponsorship::Column::AgencyId.eq(a));
-    }
-    if let Some(c) = q.commune {
-        select = select.filter(sponsorship::Column::CommuneCode.eq(c));
-    }
-    if let Some(p) = q.province {
-        select = select.filter(sponsorship::Column::ProvinceCode.eq(p));
-    }
-    let select = select.order_by_asc(sponsorship::Column::Id);
-    let rows = crate::services::fetch_page(&state.db, select, request).await?;
+    let rows = service::list_sponsorships(&state.db, &query.0, request).await?;
     let items = service::sponsorship_views(&state.db, &rows.items).await?;
     Ok(web::Json(request.page_of(items, rows.total)))
 }
@@ -345,7 +282,7 @@ pub async fn get_sponsorship(
     _caller: MaybeCaller,
     id: web::Path<i32>,
 ) -> Result<HttpResponse> {
-    let m = load_sponsorship(&state, *id).await?;
+    let m = service::find_sponsorship(&state.db, *id).await?;
     sponsorship_response(&state, HttpResponse::Ok(), &m).await
 }
 
@@ -371,7 +308,7 @@ pub async fn patch_sponsorship(
     if_match: IfMatch,
     body: ValidJson<SponsorshipPatch>,
 ) -> Result<HttpResponse> {
-    let m = load_sponsorship(&state, *id).await?;
+    let m = service::find_sponsorship(&state.db, *id).await?;
     caller.ensure(
         Permission::ManageSponsorships,
         &Scope {
@@ -412,12 +349,8 @@ pub async fn list_activities(
     pagination: ValidQuery<Pagination>,
 ) -> Result<web::Json<Page<ActivityView>>> {
     let request = pagination.0.resolve()?;
-    load_sponsorship(&state, *id).await?;
-    let select = sponsorship_activity::Entity::find()
-        .filter(sponsorship_activity::Column::SponsorshipId.eq(*id))
-        .order_by_desc(sponsorship_activity::Column::HappenedOn)
-        .order_by_desc(sponsorship_activity::Column::Id);
-    let rows = crate::services::fetch_page(&state.db, select, request).await?;
+    service::find_sponsorship(&state.db, *id).await?;
+    let rows = service::list_activities(&state.db, *id, request).await?;
     Ok(web::Json(rows.map(|m| ActivityView::from(&m))))
 }
 
@@ -442,7 +375,7 @@ pub async fn create_activity(
     id: web::Path<i32>,
     body: ValidJson<NewActivity>,
 ) -> Result<HttpResponse> {
-    let s = load_sponsorship(&state, *id).await?;
+    let s = service::find_sponsorship(&state.db, *id).await?;
     caller.ensure(
         Permission::RecordActivities,
         &service::sponsorship_scope(&s),

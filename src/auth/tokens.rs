@@ -9,7 +9,6 @@ use sha2::{Digest, Sha256};
 use crate::error::ApiError;
 
 pub const ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
-pub const REFRESH_TOKEN_DAYS: i64 = 30;
 
 /// Claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -4,9 +4,17 @@
 //! `seq` must not become visible before a smaller one. SQLite has one writer at a time
 //! (`BEGIN IMMEDIATE`). On PostgreSQL a transaction that records a change first takes a
 //! transaction-scoped advisory lock, so change-writing transactions commit in `seq` order.
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, DeleteMany, EntityTrait, Set};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, DeleteMany,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
+use entity::change;
+
+use crate::access::FeedReach;
 use crate::error::Result;
 
 /// The advisory lock key of the change feed ("ntm-chg").
@@ -73,4 +81,66 @@ pub async fn delete_recorded<C: ConnectionTrait, E: EntityTrait>(
     crate::services::ensure_matched(deleted, &entity.replace('_', " "))?;
     record::<_, ()>(conn, entity, key, province, Op::Delete, None).await?;
     Ok(())
+}
+
+/// One change.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChangeView {
+    pub seq: i64,
+    /// `unit`, `criteria_set`, `criteria_version`, `assessment`, `recognition`,
+    /// `registration`, `agency` or `sponsorship`.
+    pub entity: String,
+    /// The entity's key: its id, or `level:code:valid_from` for units.
+    pub key: String,
+    /// The province the change concerns; `null` for national data.
+    pub province_code: Option<String>,
+    /// `upsert` or `delete` (a tombstone, without data).
+    pub op: String,
+    pub at: DateTime<Utc>,
+    /// The entity as it was after the change.
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChangePage {
+    pub items: Vec<ChangeView>,
+    /// Pass as `since` to read on; equal to `since` when there is nothing new.
+    pub next_since: i64,
+}
+
+/// The changes after `since` that a reader reaches, in `seq` order, at most `limit`.
+pub async fn read<C: ConnectionTrait>(
+    db: &C,
+    reach: &FeedReach,
+    since: i64,
+    limit: u64,
+) -> Result<ChangePage> {
+    let mut select = change::Entity::find().filter(change::Column::Seq.gt(since));
+    if let FeedReach::Province(province) = reach {
+        select = select.filter(
+            Condition::any()
+                .add(change::Column::ProvinceCode.eq(province.as_str()))
+                .add(change::Column::ProvinceCode.is_null()),
+        );
+    }
+    let rows = select
+        .order_by_asc(change::Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let next_since = rows.last().map(|r| r.seq).unwrap_or(since);
+    let items = rows
+        .into_iter()
+        .map(|r| ChangeView {
+            seq: r.seq,
+            entity: r.entity,
+            key: r.entity_key,
+            province_code: r.province_code,
+            op: r.op,
+            at: r.at,
+            data: r.data,
+        })
+        .collect();
+    Ok(ChangePage { items, next_since })
 }

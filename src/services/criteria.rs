@@ -195,11 +195,39 @@ pub fn view(set: &criteria_set::Model, v: &criteria_version::Model) -> Result<Ve
 
 /// Where a set sits, for scope checks: national sets belong to admins only.
 pub fn set_scope(set: &criteria_set::Model) -> Scope {
-    if set.scope == NATIONAL {
+    scope_named(&set.scope)
+}
+
+/// Where a set whose `scope` field is `scope` (`national` or a province code) sits.
+pub fn scope_named(scope: &str) -> Scope {
+    if scope == NATIONAL {
         Scope::default()
     } else {
-        Scope::province(set.scope.clone())
+        Scope::province(scope)
     }
+}
+
+/// One criteria set, if it exists.
+pub async fn find_set<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<criteria_set::Model>> {
+    Ok(criteria_set::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Criteria sets, filtered by level and scope, in id order.
+pub async fn list_sets<C: ConnectionTrait>(
+    db: &C,
+    level: Option<CriteriaLevel>,
+    scope: Option<String>,
+    request: PageRequest,
+) -> Result<Page<criteria_set::Model>> {
+    let mut select = criteria_set::Entity::find();
+    if let Some(level) = level {
+        select = select.filter(criteria_set::Column::Level.eq(level.as_str()));
+    }
+    if let Some(scope) = scope {
+        select = select.filter(criteria_set::Column::Scope.eq(scope));
+    }
+    let select = select.order_by_asc(criteria_set::Column::Id);
+    Ok(crate::services::fetch_page(db, select, request).await?)
 }
 
 /// Whether a caller may see drafts of a set: its editors and viewers

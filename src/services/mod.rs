@@ -5,6 +5,7 @@ pub mod changes;
 pub mod criteria;
 pub mod recognitions;
 pub mod reports;
+pub mod sessions;
 pub mod sponsorships;
 pub mod sync;
 pub mod unit_cache;

@@ -1,0 +1,117 @@
+//! Refresh tokens: stored hashed, single use, rotated on every refresh; reusing a spent
+//! one revokes all of its user's refresh tokens (a stolen token is then worth nothing).
+//! The tokens themselves are made and hashed in `auth::tokens`; this module only keeps
+//! their hashes.
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
+
+use entity::refresh_token;
+
+use crate::error::{ApiError, Result};
+
+/// Days a refresh token lives.
+pub const REFRESH_TOKEN_DAYS: i64 = 30;
+
+/// Stores the hash of a new refresh token of `user_id`.
+pub async fn store<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    token_hash: String,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    refresh_token::ActiveModel {
+        user_id: Set(user_id),
+        token_hash: Set(token_hash),
+        expires_at: Set(now + Duration::days(REFRESH_TOKEN_DAYS)),
+        revoked_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Spends the refresh token whose hash is `old_hash` and stores `new_hash` in its place,
+/// in one transaction; answers the token's user. A token used before revokes every
+/// refresh token of its user (401); an expired or unknown one is a 401.
+pub async fn rotate(
+    db: &DatabaseConnection,
+    old_hash: &str,
+    new_hash: String,
+) -> Result<entity::user::Model> {
+    let txn = crate::services::begin_write(db).await?;
+    let stored = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(old_hash))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("unknown refresh token".into()))?;
+    let now = Utc::now();
+    if stored.revoked_at.is_some() {
+        refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+            .filter(refresh_token::Column::UserId.eq(stored.user_id))
+            .filter(refresh_token::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        tracing::warn!(
+            user_id = stored.user_id,
+            "a spent refresh token was reused; all of the user's refresh tokens are revoked"
+        );
+        return Err(ApiError::Unauthorized(
+            "this refresh token was already used or revoked".into(),
+        ));
+    }
+    if stored.expires_at < now {
+        return Err(ApiError::Unauthorized(
+            "the refresh token has expired; log in again".into(),
+        ));
+    }
+    let user = entity::user::Entity::find_by_id(stored.user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the token's user no longer exists".into()))?;
+    let revoked = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .col_expr(refresh_token::Column::UpdatedAt, Expr::value(now))
+        .filter(refresh_token::Column::Id.eq(stored.id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if revoked.rows_affected == 0 {
+        return Err(ApiError::Unauthorized(
+            "this refresh token was already used".into(),
+        ));
+    }
+    store(&txn, user.id, new_hash, now).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Revokes the refresh token whose hash is `hash` (already revoked: nothing to do);
+/// an unknown token is a 401.
+pub async fn revoke(db: &DatabaseConnection, hash: &str) -> Result<()> {
+    let now = Utc::now();
+    let result = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::TokenHash.eq(hash))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        let known = refresh_token::Entity::find()
+            .filter(refresh_token::Column::TokenHash.eq(hash))
+            .one(db)
+            .await?;
+        if known.is_none() {
+            return Err(ApiError::Unauthorized("unknown refresh token".into()));
+        }
+    }
+    Ok(())
+}
