@@ -203,7 +203,7 @@ impl ResponseError for ApiError {
         match self {
             Self::Internal(e) => tracing::error!(error = ?e, "request failed"),
             Self::Unavailable(d) => tracing::warn!(detail = %d, "database unavailable"),
-            other => tracing::debug!(error = %other, "request refused"),
+            other => tracing::debug!(error = ?other.to_string(), "request refused"),
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, "application/problem+json"));

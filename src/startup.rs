@@ -46,11 +46,11 @@ impl Application {
             db: db.clone(),
             tokens: TokenKeys::new(&secret),
             units,
-            logins: auth::throttle::LoginThrottle::new(
-                Duration::from_secs(15 * 60),
-                config.login_failures_per_user as usize,
-                config.login_failures_per_address as usize,
-            ),
+            logins: crate::services::logins::LoginLimits {
+                window: chrono::Duration::minutes(15),
+                per_user: config.login_failures_per_user,
+                per_address: config.login_failures_per_address,
+            },
         });
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenKeys;
+use crate::services::logins::LoginLimits;
 use crate::services::unit_cache::UnitCache;
 
 /// Shared state of every request.
@@ -15,5 +15,5 @@ pub struct AppState {
     /// Read model of the administrative units for public reads.
     pub units: Arc<UnitCache>,
     /// Failed-login limits of `POST /auth/token`.
-    pub logins: LoginThrottle,
+    pub logins: LoginLimits,
 }

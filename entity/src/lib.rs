@@ -10,6 +10,7 @@ pub mod criteria_set;
 pub mod criteria_version;
 pub mod criterion_decision;
 pub mod idempotency_key;
+pub mod login_attempt;
 pub mod recognition;
 pub mod refresh_token;
 pub mod registration;

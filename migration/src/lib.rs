@@ -14,6 +14,7 @@ mod m20261123_000005_assessments;
 mod m20261123_000006_sponsorships;
 mod m20261123_000007_idempotency;
 mod m20261123_000008_change_province;
+mod m20261201_000009_login_attempts;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_sponsorships::Migration),
             Box::new(m20261123_000007_idempotency::Migration),
             Box::new(m20261123_000008_change_province::Migration),
+            Box::new(m20261201_000009_login_attempts::Migration),
         ]
     }
 }

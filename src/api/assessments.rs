@@ -109,7 +109,7 @@ pub async fn create(
     caller.ensure(permission, &prepared.scope())?;
     let model = service::insert(&txn, &prepared, &ValuesInput::default(), &caller.username).await?;
     txn.commit().await?;
-    tracing::info!(assessment = model.id, unit = %model.unit_code, by = %caller.username, "assessment created");
+    tracing::info!(assessment = model.id, unit = ?model.unit_code, by = ?caller.username, "assessment created");
     let mut response = HttpResponse::Created();
     response.insert_header((
         header::LOCATION,
@@ -267,7 +267,7 @@ async fn act(
     let txn = crate::services::begin_write(&state.db).await?;
     let fresh = service::transition(&txn, &m, action, expected, &caller.username, note).await?;
     txn.commit().await?;
-    tracing::info!(assessment = id, action = action.as_str(), by = %caller.username, status = %fresh.status, "assessment moved");
+    tracing::info!(assessment = id, action = action.as_str(), by = ?caller.username, status = ?fresh.status, "assessment moved");
     respond(state, HttpResponse::Ok(), &fresh).await
 }
 

@@ -9,7 +9,7 @@ use crate::access::{Caller, Role};
 use crate::auth::tokens::{self, ACCESS_TOKEN_SECONDS};
 use crate::error::{ApiError, FieldError, Result};
 use crate::extract::{ValidJson, Validate};
-use crate::services::{sessions, users};
+use crate::services::{logins, sessions, users};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -99,7 +99,8 @@ pub async fn token(
 ) -> Result<web::Json<TokenResponse>> {
     let body = body.0;
     let address = request.peer_addr().map(|a| a.ip());
-    state.logins.check(&body.username, address)?;
+    // The attempt takes its slot before the password is checked (services::logins).
+    let slot = logins::take_slot(&state.db, &state.logins, &body.username, address).await?;
     let user = users::find_by_username(&state.db, &body.username).await?;
     // Verify against a fixed hash when the user is unknown, so timing does not tell.
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -114,15 +115,14 @@ pub async fn token(
     let valid = users::verify_password(&body.password, &stored).await;
     match user {
         Some(user) if valid => {
-            state.logins.succeeded(&body.username);
-            tracing::info!(user = %user.username, "token issued");
+            logins::succeeded(&state.db, slot).await?;
+            tracing::info!(user = ?user.username, "token issued");
             let (refresh_token, hash) = tokens::new_refresh_token();
             sessions::store(&state.db, user.id, hash, Utc::now()).await?;
             Ok(web::Json(pair(&state, &user, refresh_token)?))
         }
         _ => {
-            state.logins.failed(&body.username, address);
-            tracing::warn!(username = %body.username, address = ?address, "failed login");
+            tracing::warn!(username = ?body.username, address = ?address, "failed login");
             Err(ApiError::Unauthorized("wrong username or password".into()))
         }
     }

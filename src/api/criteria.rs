@@ -129,7 +129,7 @@ pub async fn create_set(
     let txn = crate::services::begin_write(&state.db).await?;
     let model = service::create_set(&txn, &input).await?;
     txn.commit().await?;
-    tracing::info!(set = %model.code, by = %caller.username, "criteria set created");
+    tracing::info!(set = ?model.code, by = ?caller.username, "criteria set created");
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -231,7 +231,7 @@ pub async fn create_version(
     caller.ensure(Permission::ManageCriteria, &service::set_scope(&set))?;
     let model = service::insert_version(&txn, &set, &input, VersionStatus::Draft).await?;
     txn.commit().await?;
-    tracing::info!(version = model.id, set = %set.code, by = %caller.username, "criteria draft created");
+    tracing::info!(version = model.id, set = ?set.code, by = ?caller.username, "criteria draft created");
     let mut response = HttpResponse::Created();
     response.insert_header((
         header::LOCATION,
@@ -362,7 +362,7 @@ pub async fn publish(
     let txn = crate::services::begin_write(&state.db).await?;
     let model = service::publish(&txn, &set, &current).await?;
     txn.commit().await?;
-    tracing::info!(version = model.id, set = %set.code, by = %caller.username, "criteria version published");
+    tracing::info!(version = model.id, set = ?set.code, by = ?caller.username, "criteria version published");
     Ok(with_etag(
         HttpResponse::Ok(),
         &model,

@@ -115,7 +115,7 @@ pub async fn create_recognition(
     let txn = crate::services::begin_write(&state.db).await?;
     let model = service::recognize(&txn, &assessment, &input, &caller.username).await?;
     txn.commit().await?;
-    tracing::info!(recognition = model.id, unit = %model.unit_code, by = %caller.username, "recognition recorded");
+    tracing::info!(recognition = model.id, unit = ?model.unit_code, by = ?caller.username, "recognition recorded");
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -179,7 +179,7 @@ pub async fn revoke(
     let txn = crate::services::begin_write(&state.db).await?;
     let fresh = service::revoke(&txn, &m, &body.0).await?;
     txn.commit().await?;
-    tracing::info!(recognition = m.id, by = %caller.username, "recognition revoked");
+    tracing::info!(recognition = m.id, by = ?caller.username, "recognition revoked");
     Ok(web::Json(RecognitionView::from(&fresh)))
 }
 

@@ -55,7 +55,7 @@ async fn run<U: Upserter>(
     let response = SyncResponse::new(body.dry_run, results);
     tracing::info!(
         what,
-        by = %caller.username,
+        by = ?caller.username,
         dry_run = body.dry_run,
         created = response.created,
         updated = response.updated,

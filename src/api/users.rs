@@ -125,7 +125,7 @@ pub async fn create_user(
         body.scope.as_deref(),
     )
     .await?;
-    tracing::info!(user = %model.username, role = %model.role, by = %caller.username, "user created");
+    tracing::info!(user = ?model.username, role = ?model.role, by = ?caller.username, "user created");
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/users/{}", model.id)));
     Ok(with_etag(response, &model))
@@ -211,7 +211,7 @@ pub async fn patch_user(
         None => None,
     };
     let model = service::update(&state.db, &current, role, scope, hash).await?;
-    tracing::info!(user = %model.username, by = %caller.username, "user updated");
+    tracing::info!(user = ?model.username, by = ?caller.username, "user updated");
     Ok(with_etag(HttpResponse::Ok(), &model))
 }
 
@@ -240,7 +240,7 @@ pub async fn delete_user(
     }
     ensure_may_manage(&state, &caller, &current).await?;
     service::delete(&state.db, &current).await?;
-    tracing::info!(user = %current.username, by = %caller.username, "user deleted");
+    tracing::info!(user = ?current.username, by = ?caller.username, "user deleted");
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,11 +1,9 @@
 //! Authentication and authorization.
 //!
 //! * [`tokens`]: JWT access tokens (HS256) and opaque refresh tokens stored hashed.
-//! * [`throttle`]: failed-login limits on `POST /auth/token`.
 //! * [`Caller`] / [`MaybeCaller`]: extractors; `Caller` answers 401 without a valid token.
 //!   What a caller may do is decided in [`crate::access`], not here.
 
-pub mod throttle;
 pub mod tokens;
 
 use std::future::Future;

@@ -3,6 +3,7 @@
 pub mod assessments;
 pub mod changes;
 pub mod criteria;
+pub mod logins;
 pub mod recognitions;
 pub mod reports;
 pub mod sessions;

@@ -12,6 +12,7 @@ mod import;
 mod openapi;
 mod reference;
 mod reports;
+mod security;
 mod sponsorships;
 mod sync;
 mod units;

@@ -104,7 +104,7 @@ pub async fn create(
     let model = units::insert(&txn, &unit).await?;
     txn.commit().await?;
     state.units.invalidate();
-    tracing::info!(level = level.as_str(), code = %model.code, by = %caller.username, "unit created");
+    tracing::info!(level = level.as_str(), code = ?model.code, by = ?caller.username, "unit created");
     let location = match level {
         Level::Province => format!("/api/v1/provinces/{}", model.code),
         Level::District => format!("/api/v1/districts/{}", model.code),
@@ -133,7 +133,7 @@ pub async fn patch(
     let model = units::update(&txn, &current, patch, if_match.expected_version()).await?;
     txn.commit().await?;
     state.units.invalidate();
-    tracing::info!(level = level.as_str(), code, by = %caller.username, "unit updated");
+    tracing::info!(level = level.as_str(), code = ?code, by = ?caller.username, "unit updated");
     Ok(with_etag(HttpResponse::Ok(), &model))
 }
 
@@ -152,7 +152,7 @@ pub async fn delete(
     units::delete(&txn, &current, if_match.expected_version()).await?;
     txn.commit().await?;
     state.units.invalidate();
-    tracing::info!(level = level.as_str(), code, by = %caller.username, "unit deleted");
+    tracing::info!(level = level.as_str(), code = ?code, by = ?caller.username, "unit deleted");
     Ok(HttpResponse::NoContent().finish())
 }
 

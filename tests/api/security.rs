@@ -1,0 +1,208 @@
+//! The probes of the security review (issue 18), each a regression test named after the
+//! finding it closes.
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{TestApp, ADMIN_PASSWORD, JWT_SECRET};
+
+/// Sends `n` copies of a login at once and counts the answers by status.
+async fn parallel_logins(base: &[String], bodies: Vec<Value>) -> (usize, usize, usize) {
+    let client = reqwest::Client::new();
+    let mut set = tokio::task::JoinSet::new();
+    for (i, body) in bodies.into_iter().enumerate() {
+        let (client, url) = (
+            client.clone(),
+            format!("{}/api/v1/auth/token", base[i % base.len()]),
+        );
+        set.spawn(async move {
+            client
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .map(|r| r.status())
+        });
+    }
+    let (mut ok, mut unauthorized, mut throttled) = (0, 0, 0);
+    while let Some(done) = set.join_next().await {
+        match done.expect("task").expect("request") {
+            StatusCode::OK => ok += 1,
+            StatusCode::UNAUTHORIZED => unauthorized += 1,
+            StatusCode::TOO_MANY_REQUESTS => throttled += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    (ok, unauthorized, throttled)
+}
+
+/// A second instance of the service (the real binary) on the same database, as behind a
+/// balancer; its log is kept for inspection. Killed when dropped.
+struct Instance {
+    child: Child,
+    address: String,
+}
+
+impl Instance {
+    async fn start(app: &TestApp) -> Instance {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_ntm-api"))
+            .arg("serve")
+            .env("DATABASE_URL", &app.database_url)
+            .env("NTM_BIND", format!("127.0.0.1:{port}"))
+            .env("NTM_JWT_SECRET", JWT_SECRET)
+            .env("NTM_WORKERS", "1")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ntm-api serve");
+        let address = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while reqwest::get(format!("{address}/ready")).await.is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "no second instance"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Instance { child, address }
+    }
+
+    /// Stops the instance and answers what it logged.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut log = String::new();
+        if let Some(mut out) = self.child.stdout.take() {
+            let _ = out.read_to_string(&mut log);
+        }
+        log
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// H2: a login takes its slot before the password is checked, so 60 parallel guesses for
+/// one username check at most 5 passwords; the rest answer 429.
+#[tokio::test]
+async fn parallel_guesses_check_no_more_passwords_than_the_limit() {
+    let app = TestApp::spawn().await;
+    let wrong = json!({"username": "admin", "password": "a-wrong-guess"});
+    let (ok, unauthorized, throttled) =
+        parallel_logins(std::slice::from_ref(&app.address), vec![wrong; 60]).await;
+    assert_eq!(ok, 0);
+    assert!(unauthorized <= 5, "{unauthorized} passwords checked");
+    assert_eq!(unauthorized + throttled, 60);
+    // The right password is refused too while the username is throttled.
+    let right = json!({"username": "admin", "password": ADMIN_PASSWORD});
+    let response = app.post("/api/v1/auth/token", None, &right).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// H2: the per-address limit (20) holds for parallel logins of unknown users too.
+#[tokio::test]
+async fn parallel_unknown_user_logins_from_one_address_are_limited() {
+    let app = TestApp::spawn().await;
+    let bodies = (0..60)
+        .map(|i| json!({"username": format!("nobody-{i}"), "password": "a-wrong-guess"}))
+        .collect();
+    let (ok, unauthorized, throttled) =
+        parallel_logins(std::slice::from_ref(&app.address), bodies).await;
+    assert_eq!(ok, 0);
+    assert!(unauthorized <= 20, "{unauthorized} passwords checked");
+    assert_eq!(unauthorized + throttled, 60);
+}
+
+/// H2: with two instances on one database (behind a balancer) the limit is shared: five
+/// failures spread over both exhaust it on both.
+#[tokio::test]
+async fn the_login_limit_holds_across_instances() {
+    let app = TestApp::spawn().await;
+    let other = Instance::start(&app).await;
+    let wrong = json!({"username": "admin", "password": "a-wrong-guess"});
+    let client = reqwest::Client::new();
+    for i in 0..5 {
+        let base = if i % 2 == 0 {
+            &app.address
+        } else {
+            &other.address
+        };
+        let status = client
+            .post(format!("{base}/api/v1/auth/token"))
+            .json(&wrong)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    for base in [&app.address, &other.address] {
+        let status = client
+            .post(format!("{base}/api/v1/auth/token"))
+            .json(&wrong)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{base}");
+    }
+    other.stop();
+}
+
+/// H2: a successful login gives its slot back and clears the username's failures.
+#[tokio::test]
+async fn a_successful_login_clears_the_usernames_failures() {
+    let app = TestApp::spawn().await;
+    let wrong = json!({"username": "admin", "password": "a-wrong-guess"});
+    let right = json!({"username": "admin", "password": ADMIN_PASSWORD});
+    for _ in 0..4 {
+        assert_eq!(
+            app.post("/api/v1/auth/token", None, &wrong).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        app.post("/api/v1/auth/token", None, &right).await.status(),
+        StatusCode::OK
+    );
+    for _ in 0..5 {
+        assert_eq!(
+            app.post("/api/v1/auth/token", None, &wrong).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+}
+
+/// L3: a newline in a failed login's username cannot write a line of its own into the log.
+#[tokio::test]
+async fn a_username_cannot_forge_a_log_line() {
+    let app = TestApp::spawn().await;
+    let instance = Instance::start(&app).await;
+    let forged = "x\n2026-12-01T00:00:00Z  INFO ntm_api: token issued user=admin";
+    let status = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/token", instance.address))
+        .json(&json!({"username": forged, "password": "a-wrong-guess"}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_client_error(), "{status}");
+    let log = instance.stop();
+    assert!(log.contains("failed login"), "the attempt is logged: {log}");
+    assert!(
+        !log.lines().any(|l| l.starts_with("2026-12-01T00:00:00Z")),
+        "a forged line reached the log: {log}"
+    );
+}
