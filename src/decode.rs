@@ -6,8 +6,14 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// Parses JSON: syntax errors are 400, type errors are 422 with the field path.
+/// Why a text cannot be stored: the databases keep no NUL character (PostgreSQL refuses it
+/// in text), so it is refused at the input, naming the field, on every backend alike.
+pub const UNSTORABLE: &str = "contains a NUL character (U+0000), which cannot be stored";
+
+/// Parses JSON: syntax errors are 400, type errors are 422 with the field path, and a string
+/// holding a NUL character is 422 naming its path.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    refuse_nul_in_json(body)?;
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -25,6 +31,50 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             }
         }
     })
+}
+
+/// 422 naming the first string (value or key) of a JSON body that holds a NUL character.
+/// JSON can only carry one as the escape `\u0000`, so bodies without it pass at the cost of
+/// one scan.
+fn refuse_nul_in_json(body: &[u8]) -> Result<(), ApiError> {
+    if memchr::memmem::find(body, b"\\u0000").is_none() {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Ok(()); // the typed parse reports the syntax error
+    };
+    match nul_path(&value, "") {
+        Some(path) => Err(ApiError::invalid(
+            if path.is_empty() { "body".into() } else { path },
+            UNSTORABLE,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The path (`items[2].name`) of the first string below `value` that holds a NUL.
+fn nul_path(value: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.contains('\0').then(|| at.to_string()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v, &format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let here = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            if k.contains('\0') {
+                Some(here)
+            } else {
+                nul_path(v, &here)
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// The path of the offending field; for a missing or unknown field serde names it in the
@@ -49,8 +99,14 @@ pub(crate) fn strip_position(message: &str) -> String {
     }
 }
 
-/// A query string, deserialized with the field named in errors (422).
+/// A query string, deserialized with the field named in errors (422); a value holding a
+/// NUL character (`%00`) is refused naming its parameter.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    if let Some((name, _)) =
+        form_urlencoded::parse(query.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(ApiError::invalid(name.replace('\0', ""), UNSTORABLE));
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -67,6 +123,30 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    #[test]
+    fn nul_characters_are_refused_naming_the_field() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Body {
+            items: Vec<serde_json::Value>,
+        }
+        match parse_json::<Body>(br#"{"items":[{"a":"ok"},{"name":"A\u0000B"}]}"#).unwrap_err() {
+            ApiError::Validation(e) => assert_eq!(e[0].field, "items[1].name"),
+            other => panic!("unexpected {other:?}"),
+        }
+        // An escaped backslash followed by `u0000` is no NUL.
+        assert!(parse_json::<Body>(br#"{"items":["\\u0000"]}"#).is_ok());
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Q {
+            unit: Option<String>,
+        }
+        match parse_query::<Q>("unit=1%00").unwrap_err() {
+            ApiError::Validation(e) => assert_eq!(e[0].field, "unit"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
 
     #[derive(Debug, Deserialize)]
     #[allow(dead_code)]

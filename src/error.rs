@@ -224,10 +224,27 @@ impl From<DbErr> for ApiError {
                 "the database did not answer; try again in a moment".to_string(),
             );
         }
+        if is_unstorable_text(&err) {
+            // The input layer refuses NUL characters naming the field; this is the net.
+            return Self::Unprocessable(
+                crate::decode::UNSTORABLE.replace("contains", "a text contains"),
+            );
+        }
         match err {
             DbErr::RecordNotFound(what) => Self::NotFound(what),
             other => Self::Internal(anyhow::Error::new(other)),
         }
+    }
+}
+
+/// PostgreSQL refusing text it cannot store: 22021 (a NUL byte), 22P05 (untranslatable).
+fn is_unstorable_text(err: &DbErr) -> bool {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
+            .as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|c| c == "22021" || c == "22P05"),
+        _ => false,
     }
 }
 

@@ -115,6 +115,23 @@ impl<T: DeserializeOwned> FromRequest for ValidQuery<T> {
     }
 }
 
+/// Refuses a request whose path holds a NUL character (`%00`) with a 422 naming the path,
+/// before any handler reads it: the database cannot store or compare such text (see
+/// [`crate::decode::UNSTORABLE`]). Queries and bodies are checked where they are decoded.
+pub async fn refuse_unstorable_path(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let path = req.path().as_bytes();
+    if path
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+    {
+        return Err(ApiError::invalid("path", crate::decode::UNSTORABLE).into());
+    }
+    next.call(req).await
+}
+
 /// The `If-Match` header of a conditional write, when the client sent one.
 pub struct IfMatch(pub Option<String>);
 

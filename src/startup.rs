@@ -77,6 +77,9 @@ impl Application {
             .wrap(actix_web::middleware::from_fn(
                 crate::idempotency::middleware,
             ))
+            .wrap(actix_web::middleware::from_fn(
+                crate::extract::refuse_unstorable_path,
+            ))
             .wrap(actix_web::middleware::Compress::default())
             .wrap(cors(cors_origins.as_deref()))
             .wrap_fn(|req, srv| {

@@ -206,3 +206,55 @@ async fn a_username_cannot_forge_a_log_line() {
         "a forged line reached the log: {log}"
     );
 }
+
+/// L2 (and the contract's "no 500 from input"): a NUL character in a path, a query or a
+/// body is a 422 naming where it was, on PostgreSQL as on SQLite; nothing is written.
+#[tokio::test]
+async fn text_with_a_nul_character_is_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let admin = Some(app.admin_token.as_str());
+    let reads = [
+        ("/api/v1/assessments?unit=1%00", "unit"),
+        ("/api/v1/sponsorships?commune=1%00", "commune"),
+        ("/api/v1/users?q=%00", "q"),
+        ("/api/v1/reports/progress?province=%00", "province"),
+        ("/api/v1/communes/1%00", "path"),
+    ];
+    for (path, field) in reads {
+        let response = app.get(path, admin).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["errors"][0]["field"], field, "{path}: {body}");
+    }
+    let agencies_before = app.get_ok("/api/v1/agencies", admin).await["total"].clone();
+    let writes = [
+        (
+            "/api/v1/agencies",
+            json!({"name": "A\u{0}B", "kind": "state"}),
+            "name",
+        ),
+        (
+            "/api/v1/auth/token",
+            json!({"username": "ad\u{0}min", "password": "x"}),
+            "username",
+        ),
+    ];
+    for (path, body, field) in writes {
+        let response = app.post(path, admin, &body).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["errors"][0]["field"], field, "{path}: {body}");
+    }
+    assert_eq!(
+        app.get_ok("/api/v1/agencies", admin).await["total"],
+        agencies_before
+    );
+}
