@@ -29,7 +29,7 @@ else
   ADMIN_URL=${DATABASE_URL%/*}/postgres
   psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" -c "CREATE DATABASE \"$db\""
 fi
-export NTM_BIND="127.0.0.1:$PORT" NTM_ADMIN_PASSWORD=bench-admin-password NTM_JWT_SECRET=bench-secret RUST_LOG=warn
+export NTM_BIND="127.0.0.1:$PORT" NTM_ADMIN_PASSWORD=bench-admin-password NTM_JWT_SECRET=bench-secret-of-at-least-32-bytes-0123456789 RUST_LOG=warn
 
 start_server() {
   "$BIN" serve >>"$WORK/server.log" 2>&1 &

@@ -39,7 +39,7 @@ else
   admin=${DATABASE_URL%/*}/postgres
   psql -q "$admin" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" -c "CREATE DATABASE \"$db\""
 fi
-export NTM_BIND="127.0.0.1:$PORT" NTM_ADMIN_PASSWORD=bench-admin-password NTM_JWT_SECRET=bench-secret RUST_LOG=warn
+export NTM_BIND="127.0.0.1:$PORT" NTM_ADMIN_PASSWORD=bench-admin-password NTM_JWT_SECRET=bench-secret-of-at-least-32-bytes-0123456789 RUST_LOG=warn
 
 echo "== ntm-api benchmarks ($BACKEND, $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s)"
 start=$(date +%s.%N)

@@ -30,7 +30,10 @@ impl Application {
         let db = connect(&config).await?;
         prepare_database(&db, &config).await?;
         let secret = match &config.jwt_secret {
-            Some(s) if !s.is_empty() => s.as_bytes().to_vec(),
+            Some(s) if !s.is_empty() => {
+                auth::tokens::check_secret(s.as_bytes()).map_err(|e| anyhow::anyhow!(e))?;
+                s.as_bytes().to_vec()
+            }
             _ => {
                 tracing::warn!("NTM_JWT_SECRET is not set: tokens are signed with a random key and die with this process");
                 auth::tokens::random_secret()

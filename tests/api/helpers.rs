@@ -10,7 +10,7 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, DatabaseConnection, Set};
 use serde_json::Value;
 
-pub const JWT_SECRET: &str = "test-secret-not-for-production";
+pub const JWT_SECRET: &str = "test-secret-not-for-production-0123456789";
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 pub const USER_PASSWORD: &str = "user-password-for-tests";
 

@@ -258,3 +258,41 @@ async fn text_with_a_nul_character_is_refused_naming_the_field() {
         agencies_before
     );
 }
+
+/// L7: a signing secret under 32 bytes stops the service at start, saying why.
+#[tokio::test]
+async fn a_short_jwt_secret_is_refused_at_start() {
+    let path = std::env::temp_dir().join(format!("ntm-short-secret-{}.db", uuid::Uuid::new_v4()));
+    let mut config =
+        ntm_api::config::Config::for_database(format!("sqlite://{}?mode=rwc", path.display()));
+    config.jwt_secret = Some("change-me".into());
+    config.reference_data = ntm_api::config::ReferenceData::None;
+    config.bind = "127.0.0.1:0".into();
+    let error = match ntm_api::startup::Application::build(config).await {
+        Ok(_) => panic!("a 9-byte secret was accepted"),
+        Err(e) => e.to_string(),
+    };
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    assert!(error.contains("at least 32 bytes"), "{error}");
+}
+
+/// L7: access tokens carry and check `iss` and `aud`: a token signed with the right secret
+/// but for another audience is a 401.
+#[tokio::test]
+async fn a_token_for_another_audience_is_refused() {
+    let app = TestApp::spawn().await;
+    let me: Value = app.get_ok("/api/v1/auth/me", Some(&app.admin_token)).await;
+    let exp = chrono::Utc::now().timestamp() + 600;
+    let claims = json!({"sub": me["id"].to_string(), "role": "admin", "scope": null,
+        "iss": "ntm-api", "aud": "another-api", "iat": 0, "exp": exp});
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+    )
+    .unwrap();
+    let response = app.get("/api/v1/auth/me", Some(&token)).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}

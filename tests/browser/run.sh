@@ -16,7 +16,7 @@ WORK=$(mktemp -d)
 PID=
 trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 export DATABASE_URL="sqlite://$WORK/ui.db?mode=rwc" NTM_BIND="127.0.0.1:$PORT" \
-  NTM_ADMIN_PASSWORD=browser-admin NTM_JWT_SECRET=browser-secret RUST_LOG=warn
+  NTM_ADMIN_PASSWORD=browser-admin NTM_JWT_SECRET=browser-secret-of-at-least-32-bytes-0123456789 RUST_LOG=warn
 "$BIN" serve >"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 300); do curl -fs "$BASE/ready" >/dev/null 2>&1 && break; sleep 0.1; done

@@ -35,7 +35,7 @@ content_type() { curl -s -o /dev/null -w '%{content_type}' "$@"; }
 pg_start
 psql -q "$ADMIN_URL" -c "CREATE DATABASE \"$DB\""
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" NTM_BIND="127.0.0.1:$PORT" \
-  NTM_ADMIN_PASSWORD=fault-admin-password NTM_JWT_SECRET=fault-secret RUST_LOG=info
+  NTM_ADMIN_PASSWORD=fault-admin-password NTM_JWT_SECRET=fault-secret-of-at-least-32-bytes-0123456789 RUST_LOG=info
 "$BIN" serve >"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 300); do curl -fs "$BASE/ready" >/dev/null 2>&1 && break; sleep 0.1; done

@@ -21,7 +21,7 @@ WORK=$(mktemp -d)
 PID=
 trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 export DATABASE_URL="sqlite://$WORK/st.db?mode=rwc" NTM_BIND="127.0.0.1:$PORT" \
-  NTM_ADMIN_PASSWORD=schemathesis-admin NTM_JWT_SECRET=schemathesis-secret RUST_LOG=info \
+  NTM_ADMIN_PASSWORD=schemathesis-admin NTM_JWT_SECRET=schemathesis-secret-of-at-least-32-bytes-0123456789 RUST_LOG=info \
   NTM_LOGIN_FAILURES_PER_ADDRESS=1000000
 "$BIN" serve >"$WORK/server.log" 2>&1 &
 PID=$!
