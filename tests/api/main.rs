@@ -10,6 +10,7 @@ mod health;
 mod idempotency;
 mod import;
 mod openapi;
+mod recognitions;
 mod reference;
 mod reports;
 mod sponsorships;

@@ -1,60 +1,24 @@
-use ntm_api::auth::Role;
+//! `/reports/progress`: a province's and a district's progress in a year, the timeline,
+//! CSV.
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::assessments::{ha_tinh_set, values_meeting};
-use crate::helpers::{error_fields, expect_json, expect_problem, TestApp};
+use crate::helpers::{error_fields, expect_problem, TestApp, CAM_QUAN, KY_ANH, KY_LAC, KY_TAY};
 
 /// Kỳ Lạc at 12/20 and Kỳ Tây at 9/20, submitted, one registration for 2021.
 async fn hà_tĩnh_2021(app: &TestApp) {
-    let version = ha_tinh_set(app).await;
-    for (unit, met) in [("18850", 12), ("18793", 9)] {
-        let token = app.token_for(Role::Commune, Some(unit)).await;
-        let body = json!({"unit_code": unit, "criteria_version_id": version, "assessed_on": "2021-09-25", "kind": "self"});
-        let id = expect_json(
-            app.post("/api/v1/assessments", Some(&token), &body).await,
-            StatusCode::CREATED,
-        )
-        .await["id"]
-            .as_i64()
-            .unwrap();
-        let put = app
-            .send_json(
-                reqwest::Method::PUT,
-                &format!("/api/v1/assessments/{id}/indicator-values"),
-                Some(&token),
-                &values_meeting(met),
-            )
+    let version = app.ha_tinh_version().await;
+    for (unit, met) in [(KY_LAC, 12), (KY_TAY, 9)] {
+        app.submitted_assessment(version, unit, "2021-09-25", met)
             .await;
-        expect_json(put, StatusCode::OK).await;
-        expect_json(
-            app.post(
-                &format!("/api/v1/assessments/{id}/submit"),
-                Some(&token),
-                &json!({}),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
     }
     // A draft does not count.
-    let draft_token = app.token_for(Role::Commune, Some("18724")).await;
-    let body = json!({"unit_code": "18724", "criteria_version_id": version, "assessed_on": "2021-09-25", "kind": "self"});
-    expect_json(
-        app.post("/api/v1/assessments", Some(&draft_token), &body)
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let district = app.token_for(Role::District, Some("447")).await;
-    let registration = json!({"unit_code": "18850", "level": "commune", "target_year": 2021});
-    expect_json(
-        app.post("/api/v1/registrations", Some(&district), &registration)
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let draft_token = app.commune(CAM_QUAN).await;
+    app.draft_assessment(&draft_token, version, CAM_QUAN).await;
+    let district = app.district(KY_ANH).await;
+    let registration = json!({"unit_code": KY_LAC, "level": "commune", "target_year": 2021});
+    app.created("/api/v1/registrations", &district, &registration)
+        .await;
 }
 
 #[tokio::test]

@@ -4,12 +4,9 @@ use ntm_api::auth::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::assessments::{ha_tinh_set, values_meeting};
-use crate::helpers::{count_rows, expect_json, expect_problem, TestApp};
-
-/// Kỳ Lạc (district 447 Kỳ Anh) and Cẩm Quan (district 446 Cẩm Xuyên), Hà Tĩnh.
-const KY_LAC: &str = "18850";
-const CAM_QUAN: &str = "18724";
+use crate::helpers::{
+    count_rows, expect_json, expect_problem, values_meeting, TestApp, CAM_QUAN, KY_LAC,
+};
 
 async fn sync(app: &TestApp, what: &str, token: &str, body: &Value) -> Value {
     expect_json(
@@ -45,7 +42,7 @@ fn item(unit: &str, version: i64, on: &str, met: usize) -> Value {
 #[tokio::test]
 async fn a_mixed_batch_writes_the_good_items_and_reports_the_bad_ones() {
     let app = TestApp::spawn().await;
-    let version = ha_tinh_set(&app).await;
+    let version = app.ha_tinh_version().await;
     let ha_tinh = app.token_for(Role::Province, Some("42")).await;
     let mut wrong_type = item(CAM_QUAN, version, "2021-09-25", 3);
     wrong_type["values"][0]["value"] = json!("đạt");
@@ -174,7 +171,7 @@ async fn a_mixed_batch_writes_the_good_items_and_reports_the_bad_ones() {
 #[tokio::test]
 async fn a_dry_run_reports_without_writing() {
     let app = TestApp::spawn().await;
-    let version = ha_tinh_set(&app).await;
+    let version = app.ha_tinh_version().await;
     let batch = json!({"dry_run": true, "items": [
         item(KY_LAC, version, "2021-09-25", 12),
         item("99999", version, "2021-09-25", 3),
@@ -205,7 +202,7 @@ async fn a_dry_run_reports_without_writing() {
 #[tokio::test]
 async fn scope_is_checked_per_item() {
     let app = TestApp::spawn().await;
-    let version = ha_tinh_set(&app).await;
+    let version = app.ha_tinh_version().await;
     // A district writes its own communes' reviews, not another district's.
     let ky_anh = app.token_for(Role::District, Some("447")).await;
     let mut own = item(KY_LAC, version, "2021-09-25", 12);
