@@ -461,6 +461,16 @@ impl TestApp {
             .expect("set id")
     }
 
+    /// A draft criteria version ([`version_draft`]) in `set`; its JSON.
+    pub async fn draft_version(&self, token: &str, set: i64, label: &str) -> Value {
+        self.created(
+            "/api/v1/criteria-versions",
+            token,
+            &version_draft(set, label),
+        )
+        .await
+    }
+
     /// Publishes a criteria version (must answer 200).
     pub async fn publish(&self, token: &str, version: i64) -> Value {
         expect_json(
@@ -670,6 +680,27 @@ pub fn values_meeting(met: usize) -> Value {
         })
         .collect();
     json!({"values": values})
+}
+
+/// A draft criteria version of `set` with two criteria (income with a regional threshold,
+/// planning), in force from 2022-12-20.
+pub fn version_draft(set_id: i64, label: &str) -> Value {
+    json!({
+        "set_id": set_id, "label": label,
+        "legal_document": {"number": "36/2022/QĐ-UBND", "title": "Ban hành Bộ tiêu chí xã NTM", "issuer": "UBND tỉnh Hà Tĩnh", "signed_on": "2022-12-09"},
+        "effective_from": "2022-12-20", "effective_to": null, "revises": null,
+        "criteria": [
+            {"number": 10, "code": "10", "name": "Thu nhập", "group": "economy",
+             "indicators": [{"code": "10", "name": "Thu nhập bình quân đầu người", "unit": "triệu đồng/người/năm", "kind": "min",
+                             "thresholds": [{"region": "north_central_coast", "commune_group": null, "year": 2022, "value": 42.0},
+                                            {"region": null, "commune_group": null, "year": null, "value": 40.0}],
+                             "source_note": null}],
+             "source_note": null},
+            {"number": 1, "code": "1", "name": "Quy hoạch", "group": "planning",
+             "indicators": [{"code": "1.1", "name": "Có quy hoạch chung xây dựng xã", "unit": null, "kind": "boolean", "thresholds": [], "source_note": null}],
+             "source_note": null}
+        ]
+    })
 }
 
 pub async fn entity_user_by_name(db: &DatabaseConnection, name: &str) -> entity::user::Model {
