@@ -446,6 +446,12 @@ impl TestApp {
         self.token_for(Role::Commune, Some(commune)).await
     }
 
+    /// A user of the sponsoring agency `agency`.
+    pub async fn sponsor(&self, agency: i64) -> String {
+        self.token_for(Role::Sponsor, Some(&agency.to_string()))
+            .await
+    }
+
     /// A national viewer.
     pub async fn viewer(&self) -> String {
         self.token_for(Role::Viewer, None).await
@@ -605,6 +611,14 @@ impl TestApp {
         self.act_ok(&province, id, "review", None).await;
         self.act_ok(&province, id, "appraise", None).await;
         id
+    }
+
+    /// A sponsoring agency of Hà Tĩnh created with `token`; its id.
+    pub async fn agency(&self, token: &str, name: &str, kind: &str) -> i64 {
+        let body = json!({"name": name, "kind": kind, "province_code": HA_TINH});
+        self.created("/api/v1/agencies", token, &body).await["id"]
+            .as_i64()
+            .expect("agency id")
     }
 
     /// Row counts of `tables`, to compare before and after refused writes.

@@ -135,3 +135,28 @@ async fn the_report_as_csv_opens_in_a_spreadsheet() {
     assert_eq!(find("registered", "commune").map(|r| r.1), Some("1".into()));
     assert!(rows.iter().all(|r| &r[0] == "2021"));
 }
+
+#[tokio::test]
+async fn a_communes_sponsors_show_in_its_status_and_the_report_sums_their_funding() {
+    let app = crate::sponsorships::articles().await.app;
+    let status = app
+        .get_ok("/api/v1/communes/18850/status?on=2021-09-25", None)
+        .await;
+    assert_eq!(
+        status["sponsors"][0]["name"],
+        "Sở Khoa học và Công nghệ Hà Tĩnh"
+    );
+    assert_eq!(status["sponsors"][0]["starts_on"], "2021-01-01");
+    let report = app
+        .get_ok("/api/v1/reports/progress?province=42&year=2021", None)
+        .await;
+    assert_eq!(
+        report["sponsorship"],
+        json!({"active": 1, "funding_vnd": 150000000})
+    );
+    assert_eq!(
+        app.get_ok("/api/v1/reports/progress?province=42&year=2018", None)
+            .await["sponsorship"]["active"],
+        1
+    );
+}
