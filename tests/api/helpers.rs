@@ -621,6 +621,15 @@ impl TestApp {
             .expect("agency id")
     }
 
+    /// A sponsorship of Kỳ Lạc in 2021 by `agency`, created by admin; its id.
+    pub async fn ky_lac_sponsorship(&self, agency: i64) -> i64 {
+        let body = json!({"agency_id": agency, "commune_code": KY_LAC, "starts_on": "2021-01-01", "ends_on": "2021-12-31"});
+        self.created("/api/v1/sponsorships", &self.admin_token, &body)
+            .await["id"]
+            .as_i64()
+            .expect("sponsorship id")
+    }
+
     /// Row counts of `tables`, to compare before and after refused writes.
     pub async fn counts(&self, tables: &[&str]) -> Vec<i64> {
         let mut counts = Vec::with_capacity(tables.len());

@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL=postgres://…` is set (each test its own database, dropped after).
 mod helpers;
 
+mod access;
 mod assessments;
 mod auth;
 mod changes;
