@@ -569,6 +569,12 @@ async fn the_shipped_national_criteria_chain_their_revisions() {
         ]
         .map(|(l, s)| (l.to_string(), s.to_string()))
     );
+}
+
+/// Which shipped version applied on a date, and what it holds.
+#[tokio::test]
+async fn the_shipped_national_criteria_answer_for_a_date() {
+    let app = TestApp::spawn().await;
     let on = |day: &'static str| {
         let app = &app;
         async move {

@@ -55,7 +55,12 @@ async fn a_province_report_aggregates_the_latest_assessments() {
     );
     assert_eq!(criteria[9]["name"], "Tiêu chí 10");
     assert_eq!(report["hardest"], json!(["13", "14", "15"]));
-    // A district report, and a year before any assessment.
+}
+
+#[tokio::test]
+async fn a_district_report_a_year_without_assessments_and_the_timeline() {
+    let app = TestApp::spawn().await;
+    hà_tĩnh_2021(&app).await;
     let district = app
         .get_ok("/api/v1/reports/progress?district=447&year=2021", None)
         .await;

@@ -322,21 +322,21 @@ async fn users_change_their_own_password_but_not_their_role() {
 async fn admins_cannot_delete_themselves() {
     let app = TestApp::spawn().await;
     let admin = crate::helpers::entity_user_by_name(&app.db, "admin").await;
-    expect_problem(
-        app.delete(
-            &format!("/api/v1/users/{}", admin.id),
-            Some(&app.admin_token),
-        )
-        .await,
-        StatusCode::CONFLICT,
-        "conflict",
-    )
-    .await;
-    expect_problem(
-        app.get("/api/v1/users/999999", Some(&app.admin_token))
-            .await,
-        StatusCode::NOT_FOUND,
-        "not-found",
+    let token = Some(app.admin_token.as_str());
+    let myself = format!("/api/v1/users/{}", admin.id);
+    app.expect_refusals_changing_nothing(
+        &["users"],
+        &[
+            (Method::DELETE, &myself, token, NO_BODY, 409, "conflict"),
+            (
+                Method::GET,
+                "/api/v1/users/999999",
+                token,
+                NO_BODY,
+                404,
+                "not-found",
+            ),
+        ],
     )
     .await;
 }
