@@ -236,7 +236,10 @@ async fn drop_stale_postgres_templates(admin: &DatabaseConnection) {
         let Ok(name) = row.try_get::<String>("", "datname") else {
             continue;
         };
-        if !process_alive(name.trim_start_matches("ntm_template_")) {
+        let Some(pid) = name.strip_prefix("ntm_template_") else {
+            continue;
+        };
+        if !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()) && !process_alive(pid) {
             let _ = admin
                 .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
                 .await;
