@@ -1,10 +1,13 @@
+//! `/auth`: tokens, refresh and revocation, bad tokens, throttling.
 use base64::Engine;
 use chrono::{Duration, Utc};
 use ntm_api::access::Role;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{expect_json, expect_problem, TestApp, ADMIN_PASSWORD, USER_PASSWORD};
+use crate::helpers::{
+    expect_json, expect_problem, TestApp, ADMIN_PASSWORD, NO_BODY, USER_PASSWORD,
+};
 
 #[tokio::test]
 async fn admin_logs_in_and_reads_itself() {
@@ -97,27 +100,15 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
         "18850"
     );
     // The first refresh token is spent; reusing it also revokes the second.
-    expect_problem(
-        app.post(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": first["refresh_token"]}),
-        )
-        .await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
-    expect_problem(
-        app.post(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": second["refresh_token"]}),
-        )
-        .await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
+    let (spent, next) = (
+        json!({"refresh_token": first["refresh_token"]}),
+        json!({"refresh_token": second["refresh_token"]}),
+    );
+    let refresh = "/api/v1/auth/refresh";
+    app.expect_refusals(&[
+        (Method::POST, refresh, None, &spent, 401, "unauthorized"),
+        (Method::POST, refresh, None, &next, 401, "unauthorized"),
+    ])
     .await;
 }
 
@@ -139,22 +130,25 @@ async fn revoked_refresh_tokens_stop_working() {
         app.post("/api/v1/auth/revoke", None, &body).await.status(),
         StatusCode::NO_CONTENT
     );
-    expect_problem(
-        app.post("/api/v1/auth/refresh", None, &body).await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
-    expect_problem(
-        app.post(
+    let never = json!({"refresh_token": "never-issued"});
+    app.expect_refusals(&[
+        (
+            Method::POST,
+            "/api/v1/auth/refresh",
+            None,
+            &body,
+            401,
+            "unauthorized",
+        ),
+        (
+            Method::POST,
             "/api/v1/auth/revoke",
             None,
-            &json!({"refresh_token": "never-issued"}),
-        )
-        .await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
+            &never,
+            401,
+            "unauthorized",
+        ),
+    ])
     .await;
 }
 
@@ -186,33 +180,26 @@ async fn bad_tokens_are_401() {
     } else {
         'A'
     });
-    for token in [
+    let me = "/api/v1/auth/me";
+    let mut rows: Vec<_> = [
         alg_none.as_str(),
         wrong_key.as_str(),
         expired.as_str(),
         tampered.as_str(),
         "not-a-jwt",
-    ] {
-        expect_problem(
-            app.get("/api/v1/auth/me", Some(token)).await,
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-        )
-        .await;
-    }
+    ]
+    .into_iter()
+    .map(|token| (Method::GET, me, Some(token), NO_BODY, 401, "unauthorized"))
+    .collect();
+    rows.push((Method::GET, me, None, NO_BODY, 401, "unauthorized"));
+    app.expect_refusals(&rows).await;
     let response = app
-        .request(reqwest::Method::GET, "/api/v1/auth/me", None)
+        .request(Method::GET, me, None)
         .header("Authorization", "Basic abc")
         .send()
         .await
         .unwrap();
     expect_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
-    expect_problem(
-        app.get("/api/v1/auth/me", None).await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
 }
 
 #[tokio::test]

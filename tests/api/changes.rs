@@ -1,8 +1,8 @@
-use ntm_api::access::Role;
-use reqwest::StatusCode;
+//! `/changes`: the change feed, in order, with tombstones, scoped by province.
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{count_rows, error_fields, expect_json, expect_problem, TestApp};
+use crate::helpers::{count_rows, error_fields, expect_json, expect_problem, TestApp, NO_BODY};
 
 async fn read_all(app: &TestApp, token: &str, mut since: i64, limit: u64) -> (Vec<Value>, i64) {
     let mut items = Vec::new();
@@ -97,22 +97,27 @@ async fn the_feed_lists_every_change_in_order_with_tombstones() {
         ),
         (0, Some(next))
     );
-    // National readers only; bad parameters are 422.
-    expect_problem(
-        app.get("/api/v1/changes", None).await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
+}
+
+#[tokio::test]
+async fn the_feed_is_for_national_readers_and_checks_its_parameters() {
+    let app = TestApp::spawn().await;
+    let district = app.district("447").await;
+    let feed = "/api/v1/changes";
+    app.expect_refusals(&[
+        (Method::GET, feed, None, NO_BODY, 401, "unauthorized"),
+        (
+            Method::GET,
+            feed,
+            Some(&district),
+            NO_BODY,
+            403,
+            "forbidden",
+        ),
+    ])
     .await;
-    let district = app.token_for(Role::District, Some("447")).await;
-    expect_problem(
-        app.get("/api/v1/changes", Some(&district)).await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
-    .await;
-    let viewer = app.token_for(Role::Viewer, None).await;
-    app.get_ok("/api/v1/changes", Some(&viewer)).await;
+    let viewer = app.viewer().await;
+    app.get_ok(feed, Some(&viewer)).await;
     let problem = expect_problem(
         app.get("/api/v1/changes?since=-1&limit=0", Some(&viewer))
             .await,
@@ -130,7 +135,7 @@ async fn a_reader_sees_each_change_once_while_writers_are_busy() {
     let app = TestApp::spawn().await;
     let (_, start) = read_all(&app, &app.admin_token, 0, 1000).await;
     let before = count_rows(&app.db, "changes").await;
-    let district = app.token_for(Role::District, Some("447")).await;
+    let district = app.district("447").await;
     let writers: Vec<_> = ["18850", "18793", "18757", "18760"]
         .into_iter()
         .map(|unit| {
@@ -215,7 +220,7 @@ async fn a_province_reads_its_own_feed() {
         )
         .await;
     }
-    let ha_tinh = app.token_for(Role::Province, Some("42")).await;
+    let ha_tinh = app.province("42").await;
     let (seen, _) = read_all(&app, &ha_tinh, 0, 2).await;
     let names: Vec<&str> = seen
         .iter()
@@ -233,7 +238,7 @@ async fn a_province_reads_its_own_feed() {
         .iter()
         .any(|c| c["key"].as_str().unwrap().contains(":99:")));
     // The whole feed, for a viewer, has all three and the new province.
-    let viewer = app.token_for(Role::Viewer, None).await;
+    let viewer = app.viewer().await;
     let (all, _) = read_all(&app, &viewer, 0, 100).await;
     assert_eq!(all.iter().filter(|c| c["entity"] == "agency").count(), 3);
     assert!(all.iter().any(|c| c["province_code"] == "99"));

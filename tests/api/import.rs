@@ -47,8 +47,8 @@ async fn importing_units_keeps_good_rows_and_reports_bad_ones_by_line() {
 async fn importing_assessments_reports_bad_items_by_line() {
     use ntm_api::import::import_assessments;
     let app = TestApp::spawn().await;
-    let version = crate::assessments::ha_tinh_set(&app).await;
-    let values = crate::assessments::values_meeting(12)["values"].clone();
+    let version = app.ha_tinh_version().await;
+    let values = crate::helpers::values_meeting(12)["values"].clone();
     let good = serde_json::json!({"unit_code": "18850", "criteria_version_id": version,
         "assessed_on": "2021-09-25", "kind": "self", "values": values});
     let lines = format!(
@@ -111,7 +111,7 @@ async fn importing_assessments_reports_bad_items_by_line() {
 #[tokio::test]
 async fn a_killed_import_leaves_only_whole_assessments() {
     let app = TestApp::spawn().await;
-    let version = crate::assessments::ha_tinh_set(&app).await;
+    let version = app.ha_tinh_version().await;
     let communes = app
         .get_ok(
             "/api/v1/communes?province=42&on=2024-12-31&per_page=500",
@@ -124,7 +124,7 @@ async fn a_killed_import_leaves_only_whole_assessments() {
         .iter()
         .map(|c| c["code"].as_str().unwrap().to_string())
         .collect();
-    let values = crate::assessments::values_meeting(12)["values"].clone();
+    let values = crate::helpers::values_meeting(12)["values"].clone();
     let mut lines = String::new();
     let mut total = 0;
     for month in 1..=12 {

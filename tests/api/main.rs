@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL=postgres://…` is set (each test its own database, dropped after).
 mod helpers;
 
+mod access;
 mod assessments;
 mod auth;
 mod changes;
@@ -10,6 +11,7 @@ mod health;
 mod idempotency;
 mod import;
 mod openapi;
+mod recognitions;
 mod reference;
 mod reports;
 mod security;

@@ -1,60 +1,24 @@
-use ntm_api::access::Role;
+//! `/reports/progress`: a province's and a district's progress in a year, the timeline,
+//! CSV.
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::assessments::{ha_tinh_set, values_meeting};
-use crate::helpers::{error_fields, expect_json, expect_problem, TestApp};
+use crate::helpers::{error_fields, expect_problem, TestApp, CAM_QUAN, KY_ANH, KY_LAC, KY_TAY};
 
 /// Kỳ Lạc at 12/20 and Kỳ Tây at 9/20, submitted, one registration for 2021.
 async fn hà_tĩnh_2021(app: &TestApp) {
-    let version = ha_tinh_set(app).await;
-    for (unit, met) in [("18850", 12), ("18793", 9)] {
-        let token = app.token_for(Role::Commune, Some(unit)).await;
-        let body = json!({"unit_code": unit, "criteria_version_id": version, "assessed_on": "2021-09-25", "kind": "self"});
-        let id = expect_json(
-            app.post("/api/v1/assessments", Some(&token), &body).await,
-            StatusCode::CREATED,
-        )
-        .await["id"]
-            .as_i64()
-            .unwrap();
-        let put = app
-            .send_json(
-                reqwest::Method::PUT,
-                &format!("/api/v1/assessments/{id}/indicator-values"),
-                Some(&token),
-                &values_meeting(met),
-            )
+    let version = app.ha_tinh_version().await;
+    for (unit, met) in [(KY_LAC, 12), (KY_TAY, 9)] {
+        app.submitted_assessment(version, unit, "2021-09-25", met)
             .await;
-        expect_json(put, StatusCode::OK).await;
-        expect_json(
-            app.post(
-                &format!("/api/v1/assessments/{id}/submit"),
-                Some(&token),
-                &json!({}),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
     }
     // A draft does not count.
-    let draft_token = app.token_for(Role::Commune, Some("18724")).await;
-    let body = json!({"unit_code": "18724", "criteria_version_id": version, "assessed_on": "2021-09-25", "kind": "self"});
-    expect_json(
-        app.post("/api/v1/assessments", Some(&draft_token), &body)
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let district = app.token_for(Role::District, Some("447")).await;
-    let registration = json!({"unit_code": "18850", "level": "commune", "target_year": 2021});
-    expect_json(
-        app.post("/api/v1/registrations", Some(&district), &registration)
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let draft_token = app.commune(CAM_QUAN).await;
+    app.draft_assessment(&draft_token, version, CAM_QUAN).await;
+    let district = app.district(KY_ANH).await;
+    let registration = json!({"unit_code": KY_LAC, "level": "commune", "target_year": 2021});
+    app.created("/api/v1/registrations", &district, &registration)
+        .await;
 }
 
 #[tokio::test]
@@ -91,7 +55,12 @@ async fn a_province_report_aggregates_the_latest_assessments() {
     );
     assert_eq!(criteria[9]["name"], "Tiêu chí 10");
     assert_eq!(report["hardest"], json!(["13", "14", "15"]));
-    // A district report, and a year before any assessment.
+}
+
+#[tokio::test]
+async fn a_district_report_a_year_without_assessments_and_the_timeline() {
+    let app = TestApp::spawn().await;
+    hà_tĩnh_2021(&app).await;
     let district = app
         .get_ok("/api/v1/reports/progress?district=447&year=2021", None)
         .await;
@@ -170,4 +139,29 @@ async fn the_report_as_csv_opens_in_a_spreadsheet() {
     );
     assert_eq!(find("registered", "commune").map(|r| r.1), Some("1".into()));
     assert!(rows.iter().all(|r| &r[0] == "2021"));
+}
+
+#[tokio::test]
+async fn a_communes_sponsors_show_in_its_status_and_the_report_sums_their_funding() {
+    let app = crate::sponsorships::articles().await.app;
+    let status = app
+        .get_ok("/api/v1/communes/18850/status?on=2021-09-25", None)
+        .await;
+    assert_eq!(
+        status["sponsors"][0]["name"],
+        "Sở Khoa học và Công nghệ Hà Tĩnh"
+    );
+    assert_eq!(status["sponsors"][0]["starts_on"], "2021-01-01");
+    let report = app
+        .get_ok("/api/v1/reports/progress?province=42&year=2021", None)
+        .await;
+    assert_eq!(
+        report["sponsorship"],
+        json!({"active": 1, "funding_vnd": 150000000})
+    );
+    assert_eq!(
+        app.get_ok("/api/v1/reports/progress?province=42&year=2018", None)
+            .await["sponsorship"]["active"],
+        1
+    );
 }

@@ -1,72 +1,79 @@
-//! The articles' cases: Ban Dân vận Tỉnh ủy sponsoring Cẩm Quan 2016-2020; Sở Khoa học và
-//! Công nghệ sponsoring Kỳ Lạc, with bee-keeping and guava models.
-use ntm_api::access::Role;
+//! `/agencies` and `/sponsorships`: the articles' cases, Ban Dân vận Tỉnh ủy sponsoring
+//! Cẩm Quan 2016-2020 and Sở Khoa học và Công nghệ sponsoring Kỳ Lạc with bee-keeping and
+//! guava models.
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{count_rows, error_fields, expect_json, expect_problem, TestApp};
+use crate::helpers::{
+    count_rows, error_fields, expect_json, expect_problem, TestApp, HA_TINH, KY_LAC, NGHE_AN,
+    NO_BODY,
+};
 
-async fn agency(app: &TestApp, token: &str, name: &str, kind: &str) -> i64 {
-    let body = json!({"name": name, "kind": kind, "province_code": "42"});
-    expect_json(
-        app.post("/api/v1/agencies", Some(token), &body).await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap()
+/// Both agencies of the articles and their sponsorships, with Sở KHCN's three activities
+/// recorded by its own user.
+pub struct Articles {
+    pub app: TestApp,
+    pub dan_van: i64,
+    pub khcn: i64,
+    /// Sở KHCN's sponsorship of Kỳ Lạc in 2021.
+    pub ky_lac: i64,
 }
 
-#[tokio::test]
-async fn agencies_sponsor_communes_and_record_what_they_did() {
+pub async fn articles() -> Articles {
     let app = TestApp::spawn().await;
-    let ha_tinh = app.token_for(Role::Province, Some("42")).await;
-    let dan_van = agency(&app, &ha_tinh, "Ban Dân vận Tỉnh ủy Hà Tĩnh", "party").await;
-    let khcn = agency(&app, &ha_tinh, "Sở Khoa học và Công nghệ Hà Tĩnh", "state").await;
+    let ha_tinh = app.province(HA_TINH).await;
+    let dan_van = app
+        .agency(&ha_tinh, "Ban Dân vận Tỉnh ủy Hà Tĩnh", "party")
+        .await;
+    let khcn = app
+        .agency(&ha_tinh, "Sở Khoa học và Công nghệ Hà Tĩnh", "state")
+        .await;
     let cam_quan = json!({"agency_id": dan_van, "commune_code": "18724", "starts_on": "2016-01-01", "ends_on": "2020-12-31",
         "signed_on": "2016-08-19", "commitments": ["Phối hợp tuyên truyền, vận động nhân dân", "Tập huấn cán bộ cốt cán"]});
-    let s1 = expect_json(
-        app.post("/api/v1/sponsorships", Some(&ha_tinh), &cam_quan)
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    assert_eq!(s1["province_code"], "42");
+    let s1 = app
+        .created("/api/v1/sponsorships", &ha_tinh, &cam_quan)
+        .await;
+    assert_eq!(s1["province_code"], HA_TINH);
     assert_eq!(
         s1["commitments"][0],
         "Phối hợp tuyên truyền, vận động nhân dân"
     );
-    let ky_lac = json!({"agency_id": khcn, "commune_code": "18850", "starts_on": "2021-01-01", "ends_on": "2021-12-31", "decision_number": "863/QĐ-UBND"});
-    let s2 = expect_json(
-        app.post("/api/v1/sponsorships", Some(&ha_tinh), &ky_lac)
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let s2_id = s2["id"].as_i64().unwrap();
+    let ky_lac = json!({"agency_id": khcn, "commune_code": KY_LAC, "starts_on": "2021-01-01", "ends_on": "2021-12-31", "decision_number": "863/QĐ-UBND"});
+    let ky_lac = app.created("/api/v1/sponsorships", &ha_tinh, &ky_lac).await["id"]
+        .as_i64()
+        .unwrap();
     // The agency's own user records the activities.
-    let sponsor = app.token_for(Role::Sponsor, Some(&khcn.to_string())).await;
+    let sponsor = app.sponsor(khcn).await;
     for activity in [
         json!({"happened_on": "2021-04-10", "kind": "technology_transfer", "description": "Chuyển giao mô hình nuôi ong"}),
         json!({"happened_on": "2021-06-02", "kind": "technology_transfer", "description": "Mô hình trồng ổi"}),
         json!({"happened_on": "2021-07-15", "kind": "funding", "amount_vnd": 150000000, "description": "Hỗ trợ kinh phí mô hình"}),
     ] {
-        expect_json(
-            app.post(
-                &format!("/api/v1/sponsorships/{s2_id}/activities"),
-                Some(&sponsor),
-                &activity,
-            )
-            .await,
-            StatusCode::CREATED,
+        app.created(
+            &format!("/api/v1/sponsorships/{ky_lac}/activities"),
+            &sponsor,
+            &activity,
         )
         .await;
     }
-    let s2 = app
-        .get_ok(&format!("/api/v1/sponsorships/{s2_id}"), None)
+    Articles {
+        app,
+        dan_van,
+        khcn,
+        ky_lac,
+    }
+}
+
+#[tokio::test]
+async fn an_agencys_activities_add_up_on_its_sponsorship_and_itself() {
+    let Articles {
+        app, khcn, ky_lac, ..
+    } = articles().await;
+    let s = app
+        .get_ok(&format!("/api/v1/sponsorships/{ky_lac}"), None)
         .await;
     assert_eq!(
-        s2["totals"],
+        s["totals"],
         json!({"activities": 3, "funding_vnd": 150000000})
     );
     let a = app.get_ok(&format!("/api/v1/agencies/{khcn}"), None).await;
@@ -75,11 +82,17 @@ async fn agencies_sponsor_communes_and_record_what_they_did() {
         json!({"sponsorships": 1, "activities": 3, "funding_vnd": 150000000})
     );
     assert_eq!(
-        app.get_ok(&format!("/api/v1/sponsorships/{s2_id}/activities"), None)
+        app.get_ok(&format!("/api/v1/sponsorships/{ky_lac}/activities"), None)
             .await["total"],
         3
     );
-    // Lists carry each item's own totals (computed for the whole page at once).
+}
+
+#[tokio::test]
+async fn lists_carry_each_items_own_totals() {
+    let Articles {
+        app, dan_van, khcn, ..
+    } = articles().await;
     let agencies = app.get_ok("/api/v1/agencies?province=42", None).await;
     let totals: Vec<(i64, Value)> = agencies["items"]
         .as_array()
@@ -129,58 +142,40 @@ async fn agencies_sponsor_communes_and_record_what_they_did() {
         app.get_ok("/api/v1/sponsorships?commune=18724", None).await["items"][0]["agency_name"],
         "Ban Dân vận Tỉnh ủy Hà Tĩnh"
     );
-    // The commune's status lists its sponsors; the report sums the year's funding.
-    let status = app
-        .get_ok("/api/v1/communes/18850/status?on=2021-09-25", None)
-        .await;
-    assert_eq!(
-        status["sponsors"][0]["name"],
-        "Sở Khoa học và Công nghệ Hà Tĩnh"
-    );
-    assert_eq!(status["sponsors"][0]["starts_on"], "2021-01-01");
-    let report = app
-        .get_ok("/api/v1/reports/progress?province=42&year=2021", None)
-        .await;
-    assert_eq!(
-        report["sponsorship"],
-        json!({"active": 1, "funding_vnd": 150000000})
-    );
-    assert_eq!(
-        app.get_ok("/api/v1/reports/progress?province=42&year=2018", None)
-            .await["sponsorship"]["active"],
-        1
-    );
 }
 
 #[tokio::test]
-async fn sponsorship_writes_are_checked_and_change_nothing_when_refused() {
+async fn agency_writes_are_for_admins_and_their_province() {
     let app = TestApp::spawn().await;
-    let ha_tinh = app.token_for(Role::Province, Some("42")).await;
-    let nghe_an = app.token_for(Role::Province, Some("40")).await;
-    let commune = app.token_for(Role::Commune, Some("18850")).await;
+    let ha_tinh = app.province(HA_TINH).await;
+    let nghe_an = app.province(NGHE_AN).await;
+    let commune = app.commune(KY_LAC).await;
     let body =
         json!({"name": "Sở Khoa học và Công nghệ Hà Tĩnh", "kind": "state", "province_code": "42"});
-    expect_problem(
-        app.post("/api/v1/agencies", None, &body).await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
-    expect_problem(
-        app.post("/api/v1/agencies", Some(&nghe_an), &body).await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
-    .await;
-    expect_problem(
-        app.post("/api/v1/agencies", Some(&commune), &body).await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
+    let agencies = "/api/v1/agencies";
+    app.expect_refusals(&[
+        (Method::POST, agencies, None, &body, 401, "unauthorized"),
+        (
+            Method::POST,
+            agencies,
+            Some(&nghe_an),
+            &body,
+            403,
+            "forbidden",
+        ),
+        (
+            Method::POST,
+            agencies,
+            Some(&commune),
+            &body,
+            403,
+            "forbidden",
+        ),
+    ])
     .await;
     let problem = expect_problem(
         app.post(
-            "/api/v1/agencies",
+            agencies,
             Some(&ha_tinh),
             &json!({"name": "", "kind": "club", "province_code": "42"}),
         )
@@ -191,34 +186,52 @@ async fn sponsorship_writes_are_checked_and_change_nothing_when_refused() {
     .await;
     assert_eq!(error_fields(&problem), ["kind"]);
     assert_eq!(count_rows(&app.db, "agencies").await, 0);
-    let id = agency(&app, &ha_tinh, "Sở Khoa học và Công nghệ Hà Tĩnh", "state").await;
+    let id = app
+        .agency(&ha_tinh, "Sở Khoa học và Công nghệ Hà Tĩnh", "state")
+        .await;
     let path = format!("/api/v1/agencies/{id}");
-    expect_problem(
-        app.patch(&path, None, &json!({"contact": "x"})).await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
+    let contact = json!({"contact": "x"});
+    app.expect_refusals_changing_nothing(
+        &["agencies"],
+        &[
+            (Method::PATCH, &path, None, &contact, 401, "unauthorized"),
+            (
+                Method::PATCH,
+                &path,
+                Some(&nghe_an),
+                &contact,
+                403,
+                "forbidden",
+            ),
+            (Method::DELETE, &path, None, NO_BODY, 401, "unauthorized"),
+            (
+                Method::DELETE,
+                &path,
+                Some(&nghe_an),
+                NO_BODY,
+                403,
+                "forbidden",
+            ),
+        ],
     )
     .await;
-    expect_problem(
-        app.patch(&path, Some(&nghe_an), &json!({"contact": "x"}))
-            .await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
-    .await;
-    expect_problem(
-        app.delete(&path, None).await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
-    expect_problem(
-        app.delete(&path, Some(&nghe_an)).await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
-    .await;
-    let good = json!({"agency_id": id, "commune_code": "18850", "starts_on": "2021-01-01", "ends_on": "2021-12-31"});
+    assert!(app.get_ok(&path, None).await["contact"].is_null());
+}
+
+/// Sở KHCN (created by Hà Tĩnh) and the body of its sponsorship of Kỳ Lạc in 2021.
+async fn an_agency() -> (TestApp, String, i64, Value) {
+    let app = TestApp::spawn().await;
+    let ha_tinh = app.province(HA_TINH).await;
+    let id = app
+        .agency(&ha_tinh, "Sở Khoa học và Công nghệ Hà Tĩnh", "state")
+        .await;
+    let good = json!({"agency_id": id, "commune_code": KY_LAC, "starts_on": "2021-01-01", "ends_on": "2021-12-31"});
+    (app, ha_tinh, id, good)
+}
+
+#[tokio::test]
+async fn a_sponsorship_must_fit_its_agency_commune_and_period() {
+    let (app, ha_tinh, _, good) = an_agency().await;
     for (change, field) in [
         (json!({"ends_on": "2020-12-31"}), "ends_on"),
         (json!({"commune_code": "99999"}), "commune_code"),
@@ -246,73 +259,105 @@ async fn sponsorship_writes_are_checked_and_change_nothing_when_refused() {
         .await;
         assert_eq!(error_fields(&problem), [field], "{body}");
     }
-    expect_problem(
-        app.post("/api/v1/sponsorships", None, &good).await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
-    expect_problem(
-        app.post("/api/v1/sponsorships", Some(&nghe_an), &good)
-            .await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
-    .await;
-    expect_problem(
-        app.post("/api/v1/sponsorships", Some(&commune), &good)
-            .await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
-    .await;
     assert_eq!(count_rows(&app.db, "sponsorships").await, 0);
-    let s = expect_json(
-        app.post("/api/v1/sponsorships", Some(&ha_tinh), &good)
-            .await,
-        StatusCode::CREATED,
+}
+
+#[tokio::test]
+async fn sponsorships_are_made_by_admins_and_their_province_once() {
+    let (app, ha_tinh, id, good) = an_agency().await;
+    let nghe_an = app.province(NGHE_AN).await;
+    let commune = app.commune(KY_LAC).await;
+    let path = "/api/v1/sponsorships";
+    app.expect_refusals_changing_nothing(
+        &["sponsorships"],
+        &[
+            (Method::POST, path, None, &good, 401, "unauthorized"),
+            (Method::POST, path, Some(&nghe_an), &good, 403, "forbidden"),
+            (Method::POST, path, Some(&commune), &good, 403, "forbidden"),
+        ],
     )
     .await;
-    expect_problem(
-        app.post("/api/v1/sponsorships", Some(&ha_tinh), &good)
-            .await,
-        StatusCode::CONFLICT,
-        "conflict",
+    app.created(path, &ha_tinh, &good).await;
+    // The same again is a conflict; an agency with a sponsorship stays.
+    let agency = format!("/api/v1/agencies/{id}");
+    app.expect_refusals_changing_nothing(
+        &["sponsorships", "agencies"],
+        &[
+            (Method::POST, path, Some(&ha_tinh), &good, 409, "conflict"),
+            (
+                Method::DELETE,
+                &agency,
+                Some(&ha_tinh),
+                NO_BODY,
+                409,
+                "conflict",
+            ),
+        ],
     )
     .await;
-    expect_problem(
-        app.delete(&path, Some(&ha_tinh)).await,
-        StatusCode::CONFLICT,
-        "conflict",
+}
+
+/// [`an_agency`] with its sponsorship created: also the sponsorship's path and a token of
+/// the agency's own user.
+async fn a_sponsorship() -> (TestApp, String, String, String) {
+    let (app, ha_tinh, id, good) = an_agency().await;
+    let s = app.created("/api/v1/sponsorships", &ha_tinh, &good).await;
+    let own_user = app.sponsor(id).await;
+    (
+        app,
+        ha_tinh,
+        format!("/api/v1/sponsorships/{}", s["id"]),
+        own_user,
     )
-    .await;
-    let s_path = format!("/api/v1/sponsorships/{}", s["id"]);
-    // Activities: amounts are whole non-negative VND, inside the period, by the right agency.
-    let other = agency(&app, &ha_tinh, "Hội Nông dân tỉnh", "mass_organisation").await;
-    let other_user = app.token_for(Role::Sponsor, Some(&other.to_string())).await;
-    let own_user = app.token_for(Role::Sponsor, Some(&id.to_string())).await;
+}
+
+#[tokio::test]
+async fn activities_are_recorded_by_the_sponsoring_agency_only() {
+    let (app, ha_tinh, s_path, _) = a_sponsorship().await;
+    let other = app
+        .agency(&ha_tinh, "Hội Nông dân tỉnh", "mass_organisation")
+        .await;
+    let other_user = app.sponsor(other).await;
+    let commune = app.commune(KY_LAC).await;
+    let activities = format!("{s_path}/activities");
     let funding = json!({"happened_on": "2021-05-01", "kind": "funding", "amount_vnd": 50000000, "description": "Hỗ trợ"});
-    expect_problem(
-        app.post(&format!("{s_path}/activities"), None, &funding)
-            .await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
+    app.expect_refusals_changing_nothing(
+        &["sponsorship_activities"],
+        &[
+            (
+                Method::POST,
+                &activities,
+                None,
+                &funding,
+                401,
+                "unauthorized",
+            ),
+            (
+                Method::POST,
+                &activities,
+                Some(&other_user),
+                &funding,
+                403,
+                "forbidden",
+            ),
+            (
+                Method::POST,
+                &activities,
+                Some(&commune),
+                &funding,
+                403,
+                "forbidden",
+            ),
+        ],
     )
     .await;
-    expect_problem(
-        app.post(&format!("{s_path}/activities"), Some(&other_user), &funding)
-            .await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
-    .await;
-    expect_problem(
-        app.post(&format!("{s_path}/activities"), Some(&commune), &funding)
-            .await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
-    .await;
+}
+
+#[tokio::test]
+async fn activity_amounts_are_whole_vnd_inside_the_period() {
+    let (app, _, s_path, own_user) = a_sponsorship().await;
+    let activities = format!("{s_path}/activities");
+    let funding = json!({"happened_on": "2021-05-01", "kind": "funding", "amount_vnd": 50000000, "description": "Hỗ trợ"});
     for (change, field) in [
         (json!({"amount_vnd": -1}), "amount_vnd"),
         // Past 10^14 VND: sums over many activities could overflow (found by schemathesis).
@@ -329,8 +374,7 @@ async fn sponsorship_writes_are_checked_and_change_nothing_when_refused() {
             .unwrap()
             .extend(change.as_object().unwrap().clone());
         let problem = expect_problem(
-            app.post(&format!("{s_path}/activities"), Some(&own_user), &body)
-                .await,
+            app.post(&activities, Some(&own_user), &body).await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation",
         )
@@ -338,31 +382,30 @@ async fn sponsorship_writes_are_checked_and_change_nothing_when_refused() {
         assert_eq!(error_fields(&problem), [field], "{body}");
     }
     assert_eq!(count_rows(&app.db, "sponsorship_activities").await, 0);
-    expect_json(
-        app.post(&format!("{s_path}/activities"), Some(&own_user), &funding)
-            .await,
-        StatusCode::CREATED,
-    )
+    app.created(&activities, &own_user, &funding).await;
+}
+
+#[tokio::test]
+async fn sponsorship_edits_are_for_the_province_and_use_the_etag() {
+    let (app, ha_tinh, s_path, own_user) = a_sponsorship().await;
+    let funding = json!({"happened_on": "2021-05-01", "kind": "funding", "amount_vnd": 50000000, "description": "Hỗ trợ"});
+    app.created(&format!("{s_path}/activities"), &own_user, &funding)
+        .await;
+    let etag = app.etag(&s_path, None).await;
+    let later = json!({"ends_on": "2022-06-30"});
+    app.expect_refusals(&[
+        (Method::PATCH, &s_path, None, &later, 401, "unauthorized"),
+        (
+            Method::PATCH,
+            &s_path,
+            Some(&own_user),
+            &later,
+            403,
+            "forbidden",
+        ),
+    ])
     .await;
-    // Edits use the ETag.
-    let etag = app.get(&s_path, None).await.headers()["etag"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    expect_problem(
-        app.patch(&s_path, None, &json!({"ends_on": "2022-06-30"}))
-            .await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
-    expect_problem(
-        app.patch(&s_path, Some(&own_user), &json!({"ends_on": "2022-06-30"}))
-            .await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
-    .await;
+    // The period keeps the activities recorded in it.
     let problem = expect_problem(
         app.patch(&s_path, Some(&ha_tinh), &json!({"ends_on": "2021-03-01"}))
             .await,
@@ -372,23 +415,21 @@ async fn sponsorship_writes_are_checked_and_change_nothing_when_refused() {
     .await;
     assert_eq!(error_fields(&problem), ["ends_on"]);
     let ok = app
-        .request(Method::PATCH, &s_path, Some(&ha_tinh))
-        .header("If-Match", etag.clone())
-        .json(&json!({"ends_on": "2022-06-30"}))
-        .send()
-        .await
-        .unwrap();
+        .send_if_match(Method::PATCH, &s_path, &ha_tinh, &etag, Some(&later))
+        .await;
     assert_eq!(
         expect_json(ok, StatusCode::OK).await["ends_on"],
         "2022-06-30"
     );
     let stale = app
-        .request(Method::PATCH, &s_path, Some(&ha_tinh))
-        .header("If-Match", etag)
-        .json(&json!({"ends_on": "2022-12-31"}))
-        .send()
-        .await
-        .unwrap();
+        .send_if_match(
+            Method::PATCH,
+            &s_path,
+            &ha_tinh,
+            &etag,
+            Some(&json!({"ends_on": "2022-12-31"})),
+        )
+        .await;
     expect_problem(
         stale,
         StatusCode::PRECONDITION_FAILED,

@@ -1,15 +1,10 @@
 //! `POST /sync/*` and `ntm-api import assessments`: per-item results, idempotent replays,
 //! dry runs, scope per item, and a killed import that leaves only whole items.
 use ntm_api::access::Role;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::assessments::{ha_tinh_set, values_meeting};
-use crate::helpers::{count_rows, expect_json, expect_problem, TestApp};
-
-/// Kỳ Lạc (district 447 Kỳ Anh) and Cẩm Quan (district 446 Cẩm Xuyên), Hà Tĩnh.
-const KY_LAC: &str = "18850";
-const CAM_QUAN: &str = "18724";
+use crate::helpers::{count_rows, expect_json, values_meeting, TestApp, CAM_QUAN, KY_LAC};
 
 async fn sync(app: &TestApp, what: &str, token: &str, body: &Value) -> Value {
     expect_json(
@@ -42,16 +37,13 @@ fn item(unit: &str, version: i64, on: &str, met: usize) -> Value {
     item
 }
 
-#[tokio::test]
-async fn a_mixed_batch_writes_the_good_items_and_reports_the_bad_ones() {
-    let app = TestApp::spawn().await;
-    let version = ha_tinh_set(&app).await;
-    let ha_tinh = app.token_for(Role::Province, Some("42")).await;
+/// A batch of two good items (Kỳ Lạc at 12/20, Cẩm Quan at 9/20) among five bad ones.
+fn mixed_batch(version: i64) -> Value {
     let mut wrong_type = item(CAM_QUAN, version, "2021-09-25", 3);
     wrong_type["values"][0]["value"] = json!("đạt");
     let mut unknown_indicator = item(CAM_QUAN, version, "2021-10-25", 3);
     unknown_indicator["values"][1]["indicator_code"] = json!("99.9");
-    let batch = json!({"items": [
+    json!({"items": [
         item(KY_LAC, version, "2021-09-25", 12),
         wrong_type,
         unknown_indicator,
@@ -59,12 +51,27 @@ async fn a_mixed_batch_writes_the_good_items_and_reports_the_bad_ones() {
         item(KY_LAC, version, "2020-06-01", 3),
         {"unit_code": KY_LAC},
         item(CAM_QUAN, version, "2021-11-25", 9),
-    ]});
-    let before = (
-        count_rows(&app.db, "assessments").await,
-        count_rows(&app.db, "assessment_values").await,
-    );
+    ]})
+}
+
+/// [`mixed_batch`] synced once by Hà Tĩnh: the app, the officer's token, the version,
+/// the batch and the response.
+async fn mixed_batch_synced() -> (TestApp, String, i64, Value, Value) {
+    let app = TestApp::spawn().await;
+    let version = app.ha_tinh_version().await;
+    let ha_tinh = app.province("42").await;
+    let batch = mixed_batch(version);
     let response = sync(&app, "assessments", &ha_tinh, &batch).await;
+    (app, ha_tinh, version, batch, response)
+}
+
+#[tokio::test]
+async fn a_mixed_batch_writes_the_good_items_and_reports_the_bad_ones() {
+    let app = TestApp::spawn().await;
+    let version = app.ha_tinh_version().await;
+    let ha_tinh = app.province("42").await;
+    let before = app.counts(&["assessments", "assessment_values"]).await;
+    let response = sync(&app, "assessments", &ha_tinh, &mixed_batch(version)).await;
     assert_eq!(
         statuses(&response),
         ["created", "error", "error", "error", "error", "error", "created"],
@@ -82,11 +89,8 @@ async fn a_mixed_batch_writes_the_good_items_and_reports_the_bad_ones() {
     assert_eq!(field(5), "criteria_version_id", "{response}");
     assert_eq!(response["results"][3]["problem"]["status"], 422);
     // Only the good items were written, whole.
-    let after = (
-        count_rows(&app.db, "assessments").await,
-        count_rows(&app.db, "assessment_values").await,
-    );
-    assert_eq!(after, (before.0 + 2, before.1 + 40));
+    let after = app.counts(&["assessments", "assessment_values"]).await;
+    assert_eq!(after, [before[0] + 2, before[1] + 40]);
     let id = response["results"][0]["id"].as_i64().unwrap();
     let ky_lac = app
         .get_ok(&format!("/api/v1/assessments/{id}"), Some(&ha_tinh))
@@ -101,9 +105,13 @@ async fn a_mixed_batch_writes_the_good_items_and_reports_the_bad_ones() {
         )
         .await;
     assert_eq!(listed["items"][0]["summary"]["label"], "9/20");
+}
 
-    // The same batch again: unchanged, and nothing new in the feed.
+#[tokio::test]
+async fn the_same_batch_again_is_unchanged_and_adds_nothing_to_the_feed() {
+    let (app, ha_tinh, version, batch, first) = mixed_batch_synced().await;
     let head = feed_head(&app).await;
+    let values = count_rows(&app.db, "assessment_values").await;
     let again = sync(&app, "assessments", &ha_tinh, &batch).await;
     assert_eq!(
         statuses(&again),
@@ -117,7 +125,7 @@ async fn a_mixed_batch_writes_the_good_items_and_reports_the_bad_ones() {
             "unchanged"
         ]
     );
-    assert_eq!(again["results"][0]["id"], id);
+    assert_eq!(again["results"][0]["id"], first["results"][0]["id"]);
     // A stored assessment does not excuse a bad item: an unknown indicator is still refused.
     let mut unknown = item(KY_LAC, version, "2021-09-25", 12);
     unknown["values"] = json!([{"indicator_code": "99.9", "value": null}]);
@@ -127,9 +135,13 @@ async fn a_mixed_batch_writes_the_good_items_and_reports_the_bad_ones() {
         "values[0].indicator_code"
     );
     assert_eq!(feed_head(&app).await, head);
-    assert_eq!(count_rows(&app.db, "assessment_values").await, after.1);
+    assert_eq!(count_rows(&app.db, "assessment_values").await, values);
+}
 
-    // A changed value updates the draft: one feed entry, the summary follows.
+#[tokio::test]
+async fn a_changed_value_updates_the_draft_with_one_feed_entry() {
+    let (app, ha_tinh, version, _, _) = mixed_batch_synced().await;
+    let head = feed_head(&app).await;
     let changed = json!({"items": [item(KY_LAC, version, "2021-09-25", 14)]});
     let response = sync(&app, "assessments", &ha_tinh, &changed).await;
     assert_eq!(statuses(&response), ["updated"]);
@@ -141,32 +153,31 @@ async fn a_mixed_batch_writes_the_good_items_and_reports_the_bad_ones() {
         .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
     assert_eq!(page["items"][0]["data"]["summary"]["label"], "14/20");
+}
 
-    // Once submitted, an assessment answers unchanged to its own values and 409 to others.
-    let commune = app.token_for(Role::Commune, Some(KY_LAC)).await;
+#[tokio::test]
+async fn a_submitted_assessment_answers_unchanged_to_its_values_and_409_to_others() {
+    let (app, ha_tinh, version, _, first) = mixed_batch_synced().await;
+    let id = first["results"][0]["id"].as_i64().unwrap();
+    let commune = app.commune(KY_LAC).await;
     let etag = app
-        .get(&format!("/api/v1/assessments/{id}"), Some(&commune))
-        .await
-        .headers()["etag"]
-        .to_str()
-        .unwrap()
-        .to_string();
+        .etag(&format!("/api/v1/assessments/{id}"), Some(&commune))
+        .await;
     let submitted = app
-        .request(
-            reqwest::Method::POST,
+        .send_if_match(
+            Method::POST,
             &format!("/api/v1/assessments/{id}/submit"),
-            Some(&commune),
+            &commune,
+            &etag,
+            Some(&json!({})),
         )
-        .header("if-match", etag)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(submitted.status(), StatusCode::OK);
-    let response = sync(&app, "assessments", &ha_tinh, &changed).await;
+    let same = json!({"items": [item(KY_LAC, version, "2021-09-25", 12)]});
+    let response = sync(&app, "assessments", &ha_tinh, &same).await;
     assert_eq!(statuses(&response), ["unchanged"]);
-    let back = json!({"items": [item(KY_LAC, version, "2021-09-25", 12)]});
-    let response = sync(&app, "assessments", &ha_tinh, &back).await;
+    let other = json!({"items": [item(KY_LAC, version, "2021-09-25", 14)]});
+    let response = sync(&app, "assessments", &ha_tinh, &other).await;
     assert_eq!(statuses(&response), ["error"]);
     assert_eq!(response["results"][0]["problem"]["status"], 409);
 }
@@ -174,7 +185,7 @@ async fn a_mixed_batch_writes_the_good_items_and_reports_the_bad_ones() {
 #[tokio::test]
 async fn a_dry_run_reports_without_writing() {
     let app = TestApp::spawn().await;
-    let version = ha_tinh_set(&app).await;
+    let version = app.ha_tinh_version().await;
     let batch = json!({"dry_run": true, "items": [
         item(KY_LAC, version, "2021-09-25", 12),
         item("99999", version, "2021-09-25", 3),
@@ -203,11 +214,10 @@ async fn a_dry_run_reports_without_writing() {
 }
 
 #[tokio::test]
-async fn scope_is_checked_per_item() {
+async fn a_district_syncs_its_own_communes_reviews_only() {
     let app = TestApp::spawn().await;
-    let version = ha_tinh_set(&app).await;
-    // A district writes its own communes' reviews, not another district's.
-    let ky_anh = app.token_for(Role::District, Some("447")).await;
+    let version = app.ha_tinh_version().await;
+    let ky_anh = app.district("447").await;
     let mut own = item(KY_LAC, version, "2021-09-25", 12);
     own["kind"] = json!("district_review");
     let mut other = item(CAM_QUAN, version, "2021-09-25", 12);
@@ -230,56 +240,91 @@ async fn scope_is_checked_per_item() {
     );
     assert_eq!(response["results"][2]["problem"]["status"], 403);
     assert_eq!(count_rows(&app.db, "assessments").await, before + 1);
+}
 
-    // A province's sync client writes every kind inside its province only.
-    let ha_tinh = app.token_for(Role::Province, Some("42")).await;
-    let quang_binh = app.token_for(Role::Province, Some("44")).await;
+#[tokio::test]
+async fn a_province_syncs_every_kind_inside_its_province_only() {
+    let app = TestApp::spawn().await;
+    let version = app.ha_tinh_version().await;
+    let ha_tinh = app.province("42").await;
+    let quang_binh = app.province("44").await;
     let batch = json!({"items": [item(CAM_QUAN, version, "2021-09-25", 5)]});
     let refused = sync(&app, "assessments", &quang_binh, &batch).await;
     assert_eq!(refused["results"][0]["problem"]["status"], 403);
+    assert_eq!(count_rows(&app.db, "assessments").await, 0);
     let accepted = sync(&app, "assessments", &ha_tinh, &batch).await;
     assert_eq!(statuses(&accepted), ["created"]);
+    assert_eq!(count_rows(&app.db, "assessments").await, 1);
+}
 
-    // Roles that write nothing of the kind are refused as a whole; no token is a 401.
-    let viewer = app.token_for(Role::Viewer, None).await;
+#[tokio::test]
+async fn roles_that_sync_nothing_of_the_kind_are_refused_whole() {
+    let app = TestApp::spawn().await;
+    let version = app.ha_tinh_version().await;
+    let batch = json!({"items": [item(CAM_QUAN, version, "2021-09-25", 5)]});
+    let viewer = app.viewer().await;
+    let ky_anh = app.district("447").await;
     let sponsor = app.token_for(Role::Sponsor, Some("1")).await;
-    for (what, token) in [
-        ("assessments", &viewer),
-        ("units", &viewer),
-        ("sponsorships", &viewer),
-        ("units", &ky_anh),
-        ("sponsorships", &sponsor),
-    ] {
-        expect_problem(
-            app.post(&format!("/api/v1/sync/{what}"), Some(token), &batch)
-                .await,
-            StatusCode::FORBIDDEN,
-            "forbidden",
-        )
-        .await;
-    }
-    for what in ["units", "assessments", "sponsorships"] {
-        expect_problem(
-            app.post(&format!("/api/v1/sync/{what}"), None, &batch)
-                .await,
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-        )
-        .await;
-    }
+    let ha_tinh = app.province("42").await;
+    let (units, assessments, sponsorships) = (
+        "/api/v1/sync/units",
+        "/api/v1/sync/assessments",
+        "/api/v1/sync/sponsorships",
+    );
+    app.expect_refusals_changing_nothing(
+        &["assessments", "units", "sponsorships"],
+        &[
+            (
+                Method::POST,
+                assessments,
+                Some(&viewer),
+                &batch,
+                403,
+                "forbidden",
+            ),
+            (Method::POST, units, Some(&viewer), &batch, 403, "forbidden"),
+            (
+                Method::POST,
+                sponsorships,
+                Some(&viewer),
+                &batch,
+                403,
+                "forbidden",
+            ),
+            (Method::POST, units, Some(&ky_anh), &batch, 403, "forbidden"),
+            (
+                Method::POST,
+                sponsorships,
+                Some(&sponsor),
+                &batch,
+                403,
+                "forbidden",
+            ),
+            (Method::POST, units, None, &batch, 401, "unauthorized"),
+            (Method::POST, assessments, None, &batch, 401, "unauthorized"),
+            (
+                Method::POST,
+                sponsorships,
+                None,
+                &batch,
+                401,
+                "unauthorized",
+            ),
+        ],
+    )
+    .await;
     // Empty and oversized batches are refused whole.
     let too_many: Vec<Value> = (0..1001).map(|_| json!({})).collect();
     for body in [json!({"items": []}), json!({"items": too_many})] {
-        let problem = expect_problem(
-            app.post("/api/v1/sync/assessments", Some(&ha_tinh), &body)
-                .await,
+        let problem = crate::helpers::expect_problem(
+            app.post(assessments, Some(&ha_tinh), &body).await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation",
         )
         .await;
         assert_eq!(problem["errors"][0]["field"], "items");
     }
-    assert_eq!(count_rows(&app.db, "assessments").await, before + 2);
+    assert_eq!(count_rows(&app.db, "assessments").await, 0);
 }
 
 #[tokio::test]

@@ -1,9 +1,11 @@
+//! `/users`: who creates, reads, edits and deletes which user.
 use ntm_api::access::Role;
-use reqwest::StatusCode;
-use serde_json::json;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
 
 use crate::helpers::{
-    count_rows, error_fields, expect_json, expect_problem, TestApp, USER_PASSWORD,
+    count_rows, error_fields, expect_json, expect_problem, TestApp, HA_TINH, KY_ANH, NGHE_AN,
+    NO_BODY, USER_PASSWORD,
 };
 
 #[tokio::test]
@@ -109,40 +111,58 @@ async fn invalid_users_are_422_with_every_field() {
 }
 
 #[tokio::test]
-async fn province_officers_manage_users_inside_their_province_only() {
+async fn province_officers_create_users_below_them_inside_their_province() {
     let app = TestApp::spawn().await;
-    let ha_tinh = app.token_for(Role::Province, Some("42")).await;
-    let nghe_an = app.token_for(Role::Province, Some("40")).await;
+    let ha_tinh = app.province(HA_TINH).await;
+    let nghe_an = app.province(NGHE_AN).await;
     let body = json!({"username": "kyanh", "password": "mat-khau-ky-anh", "role": "district", "scope": "447"});
-    expect_problem(
-        app.post("/api/v1/users", Some(&nghe_an), &body).await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
-    .await;
-    let created = expect_json(
-        app.post("/api/v1/users", Some(&ha_tinh), &body).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let users = "/api/v1/users";
     // A province officer may not create admins, viewers or other province officers.
-    for role in [
+    let above: Vec<Value> = [
         json!({"role": "admin"}),
         json!({"role": "viewer"}),
         json!({"role": "province", "scope": "42"}),
-    ] {
+    ]
+    .into_iter()
+    .map(|role| {
         let mut body = json!({"username": "someone", "password": "mat-khau-dai-du"});
         body.as_object_mut()
             .unwrap()
             .extend(role.as_object().unwrap().clone());
-        expect_problem(
-            app.post("/api/v1/users", Some(&ha_tinh), &body).await,
-            StatusCode::FORBIDDEN,
+        body
+    })
+    .collect();
+    let mut rows = vec![(
+        Method::POST,
+        users,
+        Some(nghe_an.as_str()),
+        &body,
+        403,
+        "forbidden",
+    )];
+    for body in &above {
+        rows.push((
+            Method::POST,
+            users,
+            Some(ha_tinh.as_str()),
+            body,
+            403,
             "forbidden",
-        )
-        .await;
+        ));
     }
-    // Lists are scoped.
+    app.expect_refusals_changing_nothing(&["users"], &rows)
+        .await;
+    let created = app.created(users, &ha_tinh, &body).await;
+    assert_eq!(created["scope"], KY_ANH);
+}
+
+#[tokio::test]
+async fn province_officers_list_read_and_delete_only_their_provinces_users() {
+    let app = TestApp::spawn().await;
+    let ha_tinh = app.province(HA_TINH).await;
+    let nghe_an = app.province(NGHE_AN).await;
+    let body = json!({"username": "kyanh", "password": "mat-khau-ky-anh", "role": "district", "scope": "447"});
+    let created = app.created("/api/v1/users", &ha_tinh, &body).await;
     let mine = app.get_ok("/api/v1/users", Some(&ha_tinh)).await;
     let names: Vec<_> = mine["items"]
         .as_array()
@@ -159,16 +179,26 @@ async fn province_officers_manage_users_inside_their_province_only() {
         .iter()
         .all(|u| u["username"] != "kyanh"));
     let path = format!("/api/v1/users/{}", created["id"]);
-    expect_problem(
-        app.get(&path, Some(&nghe_an)).await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
-    .await;
-    expect_problem(
-        app.delete(&path, Some(&nghe_an)).await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
+    app.expect_refusals_changing_nothing(
+        &["users"],
+        &[
+            (
+                Method::GET,
+                &path,
+                Some(&nghe_an),
+                NO_BODY,
+                403,
+                "forbidden",
+            ),
+            (
+                Method::DELETE,
+                &path,
+                Some(&nghe_an),
+                NO_BODY,
+                403,
+                "forbidden",
+            ),
+        ],
     )
     .await;
     assert_eq!(
@@ -181,71 +211,56 @@ async fn province_officers_manage_users_inside_their_province_only() {
 async fn user_writes_need_a_token_and_the_right_role() {
     let app = TestApp::spawn().await;
     let body = json!({"username": "abc", "password": "long-enough-pw", "role": "viewer"});
-    expect_problem(
-        app.post("/api/v1/users", None, &body).await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
-    expect_problem(
-        app.get("/api/v1/users", None).await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
     let admin = crate::helpers::entity_user_by_name(&app.db, "admin").await;
     let admin_path = format!("/api/v1/users/{}", admin.id);
-    expect_problem(
-        app.patch(&admin_path, None, &json!({"password": "new-password-1"}))
-            .await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
-    expect_problem(
-        app.delete(&admin_path, None).await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
+    let password = json!({"password": "new-password-1"});
+    let users = "/api/v1/users";
+    let mut tokens = vec![None];
     for (role, scope) in [
         (Role::Viewer, None),
         (Role::Commune, Some("18850")),
         (Role::District, Some("447")),
         (Role::Sponsor, Some("1")),
     ] {
-        let token = app.token_for(role, scope).await;
-        expect_problem(
-            app.post("/api/v1/users", Some(&token), &body).await,
-            StatusCode::FORBIDDEN,
-            "forbidden",
-        )
-        .await;
-        expect_problem(
-            app.get("/api/v1/users", Some(&token)).await,
-            StatusCode::FORBIDDEN,
-            "forbidden",
-        )
-        .await;
-        expect_problem(
-            app.patch(
-                &admin_path,
-                Some(&token),
-                &json!({"password": "new-password-1"}),
-            )
-            .await,
-            StatusCode::FORBIDDEN,
-            "forbidden",
-        )
-        .await;
-        expect_problem(
-            app.delete(&admin_path, Some(&token)).await,
-            StatusCode::FORBIDDEN,
-            "forbidden",
-        )
-        .await;
+        tokens.push(Some(app.token_for(role, scope).await));
     }
+    let mut rows = Vec::new();
+    for token in &tokens {
+        let (status, problem) = match token {
+            None => (401, "unauthorized"),
+            Some(_) => (403, "forbidden"),
+        };
+        let token = token.as_deref();
+        rows.extend([
+            (Method::POST, users, token, &body, status, problem),
+            (Method::GET, users, token, NO_BODY, status, problem),
+            (
+                Method::PATCH,
+                admin_path.as_str(),
+                token,
+                &password,
+                status,
+                problem,
+            ),
+            (
+                Method::DELETE,
+                admin_path.as_str(),
+                token,
+                NO_BODY,
+                status,
+                problem,
+            ),
+        ]);
+    }
+    app.expect_refusals(&rows).await;
     assert_eq!(count_rows(&app.db, "users").await, 5);
+    // The admin's password is unchanged.
+    let login = json!({"username": "admin", "password": crate::helpers::ADMIN_PASSWORD});
+    expect_json(
+        app.post("/api/v1/auth/token", None, &login).await,
+        StatusCode::OK,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -259,21 +274,20 @@ async fn users_change_their_own_password_but_not_their_role() {
     let path = format!("/api/v1/users/{}", user.id);
     let response = app.get(&path, Some(&token)).await;
     let etag = response.headers()["etag"].to_str().unwrap().to_string();
-    expect_problem(
-        app.patch(&path, Some(&token), &json!({"role": "admin"}))
-            .await,
-        StatusCode::FORBIDDEN,
+    app.expect_refusals(&[(
+        Method::PATCH,
+        &path,
+        Some(&token),
+        &json!({"role": "admin"}),
+        403,
         "forbidden",
-    )
+    )])
     .await;
     // A stale ETag is refused and changes nothing.
+    let new_password = json!({"password": "a-brand-new-password"});
     let stale = app
-        .request(reqwest::Method::PATCH, &path, Some(&token))
-        .header("If-Match", "\"0-0\"")
-        .json(&json!({"password": "a-brand-new-password"}))
-        .send()
-        .await
-        .unwrap();
+        .send_if_match(Method::PATCH, &path, &token, "\"0-0\"", Some(&new_password))
+        .await;
     expect_problem(
         stale,
         StatusCode::PRECONDITION_FAILED,
@@ -287,12 +301,8 @@ async fn users_change_their_own_password_but_not_their_role() {
     )
     .await;
     let changed = app
-        .request(reqwest::Method::PATCH, &path, Some(&token))
-        .header("If-Match", etag)
-        .json(&json!({"password": "a-brand-new-password"}))
-        .send()
-        .await
-        .unwrap();
+        .send_if_match(Method::PATCH, &path, &token, &etag, Some(&new_password))
+        .await;
     expect_json(changed, StatusCode::OK).await;
     expect_problem(
         app.post("/api/v1/auth/token", None, &login).await,
@@ -312,21 +322,21 @@ async fn users_change_their_own_password_but_not_their_role() {
 async fn admins_cannot_delete_themselves() {
     let app = TestApp::spawn().await;
     let admin = crate::helpers::entity_user_by_name(&app.db, "admin").await;
-    expect_problem(
-        app.delete(
-            &format!("/api/v1/users/{}", admin.id),
-            Some(&app.admin_token),
-        )
-        .await,
-        StatusCode::CONFLICT,
-        "conflict",
-    )
-    .await;
-    expect_problem(
-        app.get("/api/v1/users/999999", Some(&app.admin_token))
-            .await,
-        StatusCode::NOT_FOUND,
-        "not-found",
+    let token = Some(app.admin_token.as_str());
+    let myself = format!("/api/v1/users/{}", admin.id);
+    app.expect_refusals_changing_nothing(
+        &["users"],
+        &[
+            (Method::DELETE, &myself, token, NO_BODY, 409, "conflict"),
+            (
+                Method::GET,
+                "/api/v1/users/999999",
+                token,
+                NO_BODY,
+                404,
+                "not-found",
+            ),
+        ],
     )
     .await;
 }
