@@ -73,7 +73,8 @@ impl Application {
             app.service(
                 SwaggerUi::new("/swagger-ui/{_:.*}")
                     .url("/api-docs/openapi.json", doc.clone())
-                    .config(utoipa_swagger_ui::Config::default().persist_authorization(true)),
+                    // The token stays in the page's memory, not in localStorage.
+                    .config(utoipa_swagger_ui::Config::default().persist_authorization(false)),
             )
             .service(web::redirect("/swagger-ui", "/swagger-ui/"))
             .default_service(web::to(api::not_found))
@@ -83,6 +84,7 @@ impl Application {
             .wrap(actix_web::middleware::from_fn(
                 crate::extract::refuse_unstorable_path,
             ))
+            .wrap(actix_web::middleware::from_fn(security_headers))
             .wrap(actix_web::middleware::Compress::default())
             .wrap(cors(cors_origins.as_deref()))
             .wrap_fn(|req, srv| {
@@ -129,6 +131,53 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Content-Security-Policy of Swagger UI: its own scripts and styles (it sets inline
+/// styles), icons as data URIs, requests to this origin only, and no framing.
+const SWAGGER_CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
+     form-action 'self'";
+/// Content-Security-Policy of everything else (JSON, CSV, problems): nothing to load, no
+/// framing.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Headers every answer carries: a Content-Security-Policy, no MIME sniffing, no framing,
+/// no referrer; and `Cache-Control: no-store` on `/api/v1/auth/*`, whose answers hold
+/// tokens (RFC 6749 section 5.1).
+async fn security_headers(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::http::header::{self, HeaderValue};
+    let path = req.path();
+    let csp = if path.starts_with("/swagger-ui") {
+        SWAGGER_CSP
+    } else {
+        API_CSP
+    };
+    let tokens = path.starts_with("/api/v1/auth/");
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if tokens {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    }
+    Ok(res)
 }
 
 fn cors(origins: Option<&str>) -> actix_cors::Cors {

@@ -296,3 +296,31 @@ async fn a_token_for_another_audience_is_refused() {
     let response = app.get("/api/v1/auth/me", Some(&token)).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// L4: answers carry a Content-Security-Policy, `nosniff` and frame protection; token
+/// answers are not cached; Swagger UI keeps the token out of localStorage.
+#[tokio::test]
+async fn answers_carry_security_headers_and_tokens_are_not_cached() {
+    let app = TestApp::spawn().await;
+    let api = app.get("/api/v1/provinces", None).await;
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert!(header(&api, "content-security-policy").contains("default-src 'none'"));
+    assert_eq!(header(&api, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&api, "x-frame-options"), "DENY");
+    let ui = app.get("/swagger-ui/", None).await;
+    assert_eq!(ui.status(), StatusCode::OK);
+    assert!(header(&ui, "content-security-policy").contains("script-src 'self'"));
+    assert!(header(&ui, "content-security-policy").contains("frame-ancestors 'none'"));
+    let init = app.get("/swagger-ui/swagger-initializer.js", None).await;
+    let init = init.text().await.unwrap();
+    assert!(!init.contains(r#""persistAuthorization": true"#), "{init}");
+    let login = json!({"username": "admin", "password": ADMIN_PASSWORD});
+    let token = app.post("/api/v1/auth/token", None, &login).await;
+    assert_eq!(token.status(), StatusCode::OK);
+    assert_eq!(header(&token, "cache-control"), "no-store");
+}
