@@ -73,7 +73,7 @@ async fn issue_pair<C: sea_orm::ConnectionTrait>(
     let access_token =
         state
             .tokens
-            .issue_access(user.id, &user.role, user.scope.as_deref(), now)?;
+            .issue_access(user.id, user.role.as_str(), user.scope.as_deref(), now)?;
     let (refresh_token, hash) = tokens::new_refresh_token();
     refresh_token::ActiveModel {
         user_id: Set(user.id),

@@ -102,7 +102,7 @@ pub async fn list_sets(
     let request = pagination.0.resolve()?;
     let mut select = criteria_set::Entity::find();
     if let Some(level) = query.0.level {
-        select = select.filter(criteria_set::Column::Level.eq(level.as_str()));
+        select = select.filter(criteria_set::Column::Level.eq(level));
     }
     if let Some(scope) = query.0.scope {
         select = select.filter(criteria_set::Column::Scope.eq(scope));

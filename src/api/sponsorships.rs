@@ -102,7 +102,7 @@ pub async fn list_agencies(
         select = select.filter(agency::Column::ProvinceCode.eq(p));
     }
     if let Some(k) = q.kind {
-        select = select.filter(agency::Column::Kind.eq(k.as_str()));
+        select = select.filter(agency::Column::Kind.eq(k));
     }
     if let Some(text) = q.q.as_deref().map(fold).filter(|t| !t.is_empty()) {
         select = select.filter(

@@ -33,7 +33,7 @@ impl From<&user::Model> for UserView {
         UserView {
             id: m.id,
             username: m.username.clone(),
-            role: Role::parse(&m.role).unwrap_or(Role::Viewer),
+            role: m.role,
             scope: m.scope.clone(),
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -91,7 +91,7 @@ pub struct UserQuery {
 /// Where a stored user sits; a user whose scope no longer resolves sits nowhere (only
 /// admins cover it).
 async fn scope_of_user<C: sea_orm::ConnectionTrait>(db: &C, m: &user::Model) -> Result<Scope> {
-    let role = Role::parse(&m.role).unwrap_or(Role::Viewer);
+    let role = m.role;
     match service::resolve_user_scope(db, role, m.scope.as_deref()).await {
         Ok(scope) => Ok(scope),
         Err(ApiError::Validation(_)) => Ok(Scope::default()),
@@ -121,7 +121,7 @@ async fn ensure_may_manage(state: &AppState, caller: &Caller, target: &user::Mod
     if caller.is_admin() {
         return Ok(());
     }
-    ensure_may_grant(caller, Role::parse(&target.role).unwrap_or(Role::Viewer))?;
+    ensure_may_grant(caller, target.role)?;
     caller.ensure(
         Permission::ManageUsers,
         &scope_of_user(&state.db, target).await?,
@@ -194,7 +194,7 @@ pub async fn list_users(
         ));
     }
     if let Some(role) = query.0.role {
-        select = select.filter(Column::Role.eq(role.as_str()));
+        select = select.filter(Column::Role.eq(role));
     }
     let rows =
         crate::services::fetch_page(&state.db, select.order_by_asc(Column::Id), request).await?;
@@ -311,9 +311,7 @@ pub async fn patch_user(
         ensure_may_manage(&state, &caller, &current).await?;
     }
     if_match.check(&etag(current.id, current.row_version))?;
-    let role = body
-        .role
-        .unwrap_or(Role::parse(&current.role).unwrap_or(Role::Viewer));
+    let role = body.role.unwrap_or(current.role);
     let scope = body.scope.clone().unwrap_or_else(|| current.scope.clone());
     if changes_role {
         let target = service::resolve_user_scope(&state.db, role, scope.as_deref()).await?;
@@ -329,7 +327,7 @@ pub async fn patch_user(
     let now = Utc::now();
     let txn = crate::services::begin_write(&state.db).await?;
     let mut update = Users::update_many()
-        .col_expr(Column::Role, Expr::value(role.as_str()))
+        .col_expr(Column::Role, Expr::value(role))
         .col_expr(Column::Scope, Expr::value(scope))
         .col_expr(Column::RowVersion, Expr::value(current.row_version + 1))
         .col_expr(Column::UpdatedAt, Expr::value(now));

@@ -18,60 +18,12 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use sea_orm::EntityTrait;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::startup::AppState;
 
-/// Role of a user (DESIGN.md section 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Everything.
-    Admin,
-    /// Sở/UBND tỉnh — scope: a province code.
-    Province,
-    /// Huyện — scope: a district code.
-    District,
-    /// Xã — scope: a commune code.
-    Commune,
-    /// Đơn vị đỡ đầu — scope: a sponsoring agency id.
-    Sponsor,
-    /// Reads everything, drafts included; writes nothing.
-    Viewer,
-}
-
-impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Admin,
-        Role::Province,
-        Role::District,
-        Role::Commune,
-        Role::Sponsor,
-        Role::Viewer,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Province => "province",
-            Role::District => "district",
-            Role::Commune => "commune",
-            Role::Sponsor => "sponsor",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// Whether this role is bound to a scope (a unit code or an agency id).
-    pub fn needs_scope(self) -> bool {
-        !matches!(self, Role::Admin | Role::Viewer)
-    }
-}
+/// Role of a user (DESIGN.md section 2): defined with the `users.role` column.
+pub use entity::enums::Role;
 
 /// What a caller wants to do; each maps to the roles allowed to do it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,12 +225,10 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError>
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the token's user no longer exists".into()))?;
-    let role = Role::parse(&user.role)
-        .ok_or_else(|| anyhow::anyhow!("user {} has unknown role {}", user.id, user.role))?;
     Ok(Caller {
         user_id: user.id,
         username: user.username,
-        role,
+        role: user.role,
         scope: user.scope,
     })
 }

@@ -35,7 +35,7 @@ pub async fn create_user<C: ConnectionTrait>(
     entity::user::ActiveModel {
         username: Set(username.to_string()),
         password_hash: Set(hash),
-        role: Set(role.as_str().to_string()),
+        role: Set(role),
         scope: Set(scope.map(str::to_string)),
         row_version: Set(1),
         created_at: Set(now),
