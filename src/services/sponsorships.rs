@@ -199,7 +199,13 @@ async fn activity_sums<C: ConnectionTrait>(
     if owners.is_empty() {
         return Ok(HashMap::new());
     }
-    let funding = Expr::cust("SUM(CASE WHEN kind = 'funding' THEN amount_vnd ELSE 0 END)");
+    // The kind is spelled from the enum rather than bound: with a bound value
+    // (`Expr::cust_with_values`) this grouped query failed on PostgreSQL (cause not yet
+    // investigated); SQLite accepted it.
+    let funding = Expr::cust(format!(
+        "SUM(CASE WHEN kind = '{}' THEN amount_vnd ELSE 0 END)",
+        ActivityKind::Funding.as_str()
+    ));
     let join = activity::Entity::belongs_to(sponsorship::Entity)
         .from(activity::Column::SponsorshipId)
         .to(sponsorship::Column::Id)
