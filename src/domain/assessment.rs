@@ -35,6 +35,17 @@ impl Action {
         }
     }
 
+    /// The past participle, for messages ("cannot be submitted").
+    pub fn past_participle(self) -> &'static str {
+        match self {
+            Action::Submit => "submitted",
+            Action::Review => "reviewed",
+            Action::Appraise => "appraised",
+            Action::Return => "returned",
+            Action::Recognize => "recognized",
+        }
+    }
+
     /// The status an action leads to from `from`, or `None` when the action is not allowed
     /// in that status.
     pub fn next(self, from: Status) -> Option<Status> {

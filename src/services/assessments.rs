@@ -895,9 +895,8 @@ pub async fn transition<C: ConnectionTrait>(
     let from = m.status;
     let to = action.next(from).ok_or_else(|| {
         ApiError::conflict(format!(
-            "an assessment that is {} cannot be {}ed",
-            from.as_str(),
-            action.as_str().trim_end_matches('e')
+            "an assessment that is {from} cannot be {}",
+            action.past_participle()
         ))
     })?;
     claim(db, m, expected, from, to).await?;
