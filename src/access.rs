@@ -9,59 +9,10 @@
 //! * [`Caller::ensure`]: 403 unless the grant's role may do the permission and its scope
 //!   covers the target. The visibility rules ([`draft_reach`], [`Caller::sees_criteria_drafts`],
 //!   [`Caller::feed_reach`], [`Caller::user_reach`]) answer what a caller may read.
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
 use crate::error::{ApiError, Result};
 
-/// Role of a user (`docs/ROLES.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Everything.
-    Admin,
-    /// Sở/UBND tỉnh — scope: a province code.
-    Province,
-    /// Huyện — scope: a district code.
-    District,
-    /// Xã — scope: a commune code.
-    Commune,
-    /// Đơn vị đỡ đầu — scope: a sponsoring agency id.
-    Sponsor,
-    /// Reads everything, drafts included; writes nothing.
-    Viewer,
-}
-
-impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Admin,
-        Role::Province,
-        Role::District,
-        Role::Commune,
-        Role::Sponsor,
-        Role::Viewer,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Province => "province",
-            Role::District => "district",
-            Role::Commune => "commune",
-            Role::Sponsor => "sponsor",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// Whether this role is bound to a scope (a unit code or an agency id).
-    pub fn needs_scope(self) -> bool {
-        !matches!(self, Role::Admin | Role::Viewer)
-    }
-}
+/// Role of a user (`docs/ROLES.md`); defined with the `users.role` column.
+pub use entity::enums::Role;
 
 /// A role with its scope: what a user was granted. Built from a stored user by
 /// [`Grant::new`], which refuses a role without its scope (or a scope on a national role).

@@ -1,5 +1,6 @@
 use clap::Parser;
 use migration::MigratorTrait;
+use sea_orm::ActiveEnum;
 
 use ntm_api::config::{Cli, Command, ImportCommand, UserCommand};
 use ntm_api::startup::{self, Application};
@@ -70,7 +71,7 @@ async fn main() -> anyhow::Result<()> {
         }) => {
             let db = startup::connect(&config).await?;
             startup::prepare_database(&db, &config).await?;
-            let role = ntm_api::access::Role::parse(&role).ok_or_else(|| {
+            let role = ntm_api::access::Role::try_from_value(&role).map_err(|_| {
                 anyhow::anyhow!(
                     "unknown role {role}: admin, province, district, commune, sponsor or viewer"
                 )

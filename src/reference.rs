@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde::Deserialize;
 
 use crate::config::ReferenceData;
@@ -40,19 +40,19 @@ pub struct UnitRow {
 impl UnitRow {
     /// The row as an item of `POST /sync/units`; errors name the column.
     pub fn into_sync(self) -> Parsed<SyncUnit> {
-        let level = Level::parse(&self.level).ok_or_else(|| {
+        let level = Level::try_from_value(&self.level).map_err(|_| {
             vec![FieldError::new(
                 "level",
                 "must be province, district, commune or village",
             )]
         })?;
-        let region =
-            match self.region.as_deref() {
-                None => None,
-                Some(r) => Some(Region::parse(r).ok_or_else(|| {
-                    vec![FieldError::new("region", format!("unknown region {r}"))]
-                })?),
-            };
+        let region = match self.region.as_deref() {
+            None => None,
+            Some(r) => Some(
+                Region::try_from_value(&r.to_owned())
+                    .map_err(|_| vec![FieldError::new("region", format!("unknown region {r}"))])?,
+            ),
+        };
         Ok(SyncUnit {
             level,
             code: self.code,
@@ -133,6 +133,10 @@ fn reference_models(
             let e = &errors[0];
             anyhow::anyhow!("reference data line {line}: {}: {}", e.field, e.message)
         })?;
+        let region = region
+            .map(|r| Region::try_from_value(&r))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("reference data line {line}: region: {e}"))?;
         let unit = crate::services::units::NewUnit {
             level: item.level,
             code: item.code,

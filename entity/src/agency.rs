@@ -1,6 +1,8 @@
 //! Đơn vị đỡ đầu — a sponsoring agency.
 use sea_orm::entity::prelude::*;
 
+use crate::enums::AgencyKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "agencies")]
 pub struct Model {
@@ -8,7 +10,7 @@ pub struct Model {
     pub id: i32,
     pub name: String,
     pub name_ascii: String,
-    pub kind: String,
+    pub kind: AgencyKind,
     pub province_code: Option<String>,
     pub contact: Option<String>,
     pub row_version: i32,

@@ -1,23 +1,25 @@
 //! Đánh giá — an assessment of a unit against a criteria version on a date.
 use sea_orm::entity::prelude::*;
 
+use crate::enums::{Kind, Level, Region, Status};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "assessments")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub unit_level: String,
+    pub unit_level: Level,
     pub unit_code: String,
     pub province_code: Option<String>,
     pub district_code: Option<String>,
     pub commune_code: Option<String>,
-    pub region: Option<String>,
+    pub region: Option<Region>,
     pub commune_group: Option<i16>,
     pub criteria_version_id: i32,
     pub assessed_on: Date,
     pub year: i32,
-    pub kind: String,
-    pub status: String,
+    pub kind: Kind,
+    pub status: Status,
     pub met_count: i32,
     pub total_count: i32,
     pub met_mask: i64,

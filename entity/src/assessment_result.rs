@@ -1,6 +1,8 @@
 //! The evaluated result of each criterion of an assessment (for aggregate reports).
 use sea_orm::entity::prelude::*;
 
+use crate::enums::CriterionResult;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "assessment_results")]
 pub struct Model {
@@ -8,7 +10,7 @@ pub struct Model {
     pub id: i32,
     pub assessment_id: i32,
     pub criterion_code: String,
-    pub result: String,
+    pub result: CriterionResult,
     pub met: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

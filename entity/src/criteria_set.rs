@@ -1,6 +1,8 @@
 //! Bộ tiêu chí — a criteria set: a level and a scope (national or a province code).
 use sea_orm::entity::prelude::*;
 
+use crate::enums::CriteriaLevel;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "criteria_sets")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub code: String,
     pub name: String,
-    pub level: String,
+    pub level: CriteriaLevel,
     pub scope: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,6 +1,8 @@
 //! A version of a criteria set, with its legal basis and its tree (JSON).
 use sea_orm::entity::prelude::*;
 
+use crate::enums::VersionStatus;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "criteria_versions")]
 pub struct Model {
@@ -14,7 +16,7 @@ pub struct Model {
     pub legal_signed_on: Option<Date>,
     pub effective_from: Date,
     pub effective_to: Option<Date>,
-    pub status: String,
+    pub status: VersionStatus,
     pub revises_id: Option<i32>,
     pub published_at: Option<DateTimeUtc>,
     pub source_note: Option<String>,

@@ -1,6 +1,8 @@
 //! An officer's decision on a criterion (met / basically met / not met), with who and why.
 use sea_orm::entity::prelude::*;
 
+use crate::enums::CriterionResult;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "criterion_decisions")]
 pub struct Model {
@@ -8,7 +10,7 @@ pub struct Model {
     pub id: i32,
     pub assessment_id: i32,
     pub criterion_code: String,
-    pub result: String,
+    pub result: CriterionResult,
     pub note: Option<String>,
     pub decided_by: String,
     pub decided_at: DateTimeUtc,

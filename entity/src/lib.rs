@@ -1,5 +1,6 @@
-//! sea-orm entities of ntm-api: the tables only. Behaviour, request and response types live
-//! in the service crate (`src/`), never here.
+//! sea-orm entities of ntm-api: the tables, and the enums of their enum-typed columns
+//! ([`enums`], with their pure helpers). Behaviour, request and response types live in the
+//! service crate (`src/`), never here.
 pub mod agency;
 pub mod assessment;
 pub mod assessment_result;
@@ -9,6 +10,7 @@ pub mod change;
 pub mod criteria_set;
 pub mod criteria_version;
 pub mod criterion_decision;
+pub mod enums;
 pub mod idempotency_key;
 pub mod login_attempt;
 pub mod recognition;

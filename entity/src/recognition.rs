@@ -1,16 +1,18 @@
 //! Quyết định công nhận — a recognition decision, and its revocation (thu hồi).
 use sea_orm::entity::prelude::*;
 
+use crate::enums::{CriteriaLevel, Level};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "recognitions")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub unit_level: String,
+    pub unit_level: Level,
     pub unit_code: String,
     pub province_code: Option<String>,
     pub district_code: Option<String>,
-    pub level: String,
+    pub level: CriteriaLevel,
     pub assessment_id: i32,
     pub decision_number: String,
     pub decided_on: Date,

@@ -1,6 +1,8 @@
 //! An activity under a sponsorship: training, technology transfer, funding (integer VND), in-kind support.
 use sea_orm::entity::prelude::*;
 
+use crate::enums::ActivityKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "sponsorship_activities")]
 pub struct Model {
@@ -8,7 +10,7 @@ pub struct Model {
     pub id: i32,
     pub sponsorship_id: i32,
     pub happened_on: Date,
-    pub kind: String,
+    pub kind: ActivityKind,
     pub amount_vnd: Option<i64>,
     pub in_kind: Option<String>,
     pub description: String,

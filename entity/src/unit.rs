@@ -3,12 +3,14 @@
 //! null).
 use sea_orm::entity::prelude::*;
 
+use crate::enums::{Level, Region};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "units")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub level: String,
+    pub level: Level,
     pub code: String,
     pub valid_from: Option<Date>,
     pub valid_to: Option<Date>,
@@ -19,7 +21,7 @@ pub struct Model {
     pub province_code: Option<String>,
     pub district_code: Option<String>,
     pub commune_code: Option<String>,
-    pub region: Option<String>,
+    pub region: Option<Region>,
     pub commune_group: Option<i16>,
     pub successor_code: Option<String>,
     pub row_version: i32,

@@ -1,6 +1,8 @@
 //! Người dùng — a user of the API (an officer or a provincial system).
 use sea_orm::entity::prelude::*;
 
+use crate::enums::Role;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub scope: Option<String>,
     pub row_version: i32,
     pub created_at: DateTimeUtc,

@@ -149,7 +149,7 @@ async fn load_for_author(
     if_match: &IfMatch,
 ) -> Result<(entity::assessment::Model, i32)> {
     let m = service::get_visible(&state.db, Some(caller), id).await?;
-    let kind = Kind::parse(&m.kind).unwrap_or(Kind::SelfAssessment);
+    let kind = m.kind;
     caller.ensure(service::author_permission(kind), &service::scope_of(&m))?;
     if_match.check(&etag(m.id, m.row_version))?;
     let expected = if_match.expected_version().unwrap_or(m.row_version);
@@ -257,7 +257,7 @@ async fn act(
     note: Option<String>,
 ) -> Result<HttpResponse> {
     let m = service::get_visible(&state.db, Some(caller), id).await?;
-    let kind = Kind::parse(&m.kind).unwrap_or(Kind::SelfAssessment);
+    let kind = m.kind;
     caller.ensure(
         service::action_permission(action, kind),
         &service::scope_of(&m),

@@ -67,10 +67,12 @@ fn pair(
     user: &entity::user::Model,
     refresh_token: String,
 ) -> Result<TokenResponse> {
-    let access_token =
-        state
-            .tokens
-            .issue_access(user.id, &user.role, user.scope.as_deref(), Utc::now())?;
+    let access_token = state.tokens.issue_access(
+        user.id,
+        user.role.as_str(),
+        user.scope.as_deref(),
+        Utc::now(),
+    )?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer".into(),

@@ -70,7 +70,7 @@ pub async fn list_recognitions(
         select = select.filter(recognition::Column::ProvinceCode.eq(p));
     }
     if let Some(l) = q.level {
-        select = select.filter(recognition::Column::Level.eq(l.as_str()));
+        select = select.filter(recognition::Column::Level.eq(l));
     }
     if let Some(r) = q.revoked {
         select = select.filter(recognition::Column::Revoked.eq(r));
@@ -225,7 +225,7 @@ pub async fn list_registrations(
         select = select.filter(registration::Column::DistrictCode.eq(d));
     }
     if let Some(l) = q.level {
-        select = select.filter(registration::Column::Level.eq(l.as_str()));
+        select = select.filter(registration::Column::Level.eq(l));
     }
     if let Some(y) = q.year {
         select = select.filter(registration::Column::TargetYear.eq(y));
@@ -464,7 +464,7 @@ pub async fn commune_status(
     let period = units::period_of(&unit);
     let latest = entity::assessment::Entity::find()
         .filter(entity::assessment::Column::UnitCode.eq(unit.code.as_str()))
-        .filter(entity::assessment::Column::UnitLevel.eq(Level::Commune.as_str()))
+        .filter(entity::assessment::Column::UnitLevel.eq(Level::Commune))
         .filter(assessments::visible_condition(caller.0.as_ref()))
         .order_by_desc(entity::assessment::Column::AssessedOn)
         .order_by_desc(entity::assessment::Column::Id)
@@ -488,8 +488,7 @@ pub async fn commune_status(
             Some(LatestAssessment {
                 id: a.id,
                 assessed_on: a.assessed_on,
-                status: crate::domain::assessment::Status::parse(&a.status)
-                    .unwrap_or(crate::domain::assessment::Status::Draft),
+                status: a.status,
                 summary: Summary::new(a.met_count, a.total_count),
             })
         }
@@ -530,7 +529,7 @@ pub async fn commune_status(
             .iter()
             .map(|r| StatusRecognition {
                 id: r.id,
-                level: CriteriaLevel::parse(&r.level).unwrap_or(CriteriaLevel::Commune),
+                level: r.level,
                 decision_number: r.decision_number.clone(),
                 decided_on: r.decided_on,
                 revoked: r.revoked,

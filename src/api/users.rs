@@ -61,7 +61,7 @@ async fn ensure_may_manage(state: &AppState, caller: &Caller, target: &user::Mod
         return Ok(());
     }
     let place = service::place_of(&state.db, target).await?;
-    caller.ensure_may_manage_user(service::role_of(target)?, &place)
+    caller.ensure_may_manage_user(target.role, &place)
 }
 
 fn with_etag(mut response: actix_web::HttpResponseBuilder, m: &user::Model) -> HttpResponse {
@@ -197,10 +197,7 @@ pub async fn patch_user(
         ensure_may_manage(&state, &caller, &current).await?;
     }
     if_match.check(&etag(current.id, current.row_version))?;
-    let role = match body.role {
-        Some(role) => role,
-        None => service::role_of(&current)?,
-    };
+    let role = body.role.unwrap_or(current.role);
     let scope = body.scope.clone().unwrap_or_else(|| current.scope.clone());
     if changes_role {
         let place = service::resolve_user_scope(&state.db, role, scope.as_deref()).await?;

@@ -14,7 +14,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use sea_orm::EntityTrait;
 
-use crate::access::{Caller, Grant, Role};
+use crate::access::{Caller, Grant};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -98,9 +98,7 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError>
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the token's user no longer exists".into()))?;
-    let role = Role::parse(&user.role)
-        .ok_or_else(|| anyhow::anyhow!("user {} has unknown role {}", user.id, user.role))?;
-    let grant = Grant::new(role, user.scope.as_deref())
+    let grant = Grant::new(user.role, user.scope.as_deref())
         .map_err(|e| anyhow::anyhow!("user {} has an inconsistent grant: {e}", user.id))?;
     Ok(Caller {
         user_id: user.id,

@@ -11,75 +11,8 @@ use crate::domain::criteria::{
 };
 use crate::domain::units::Region;
 
-/// Workflow status of an assessment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Being entered by the commune (or the body that made it).
-    Draft,
-    /// Sent to the district for review (thẩm tra).
-    Submitted,
-    /// Reviewed by the district.
-    Reviewed,
-    /// Appraised by the province (thẩm định).
-    Appraised,
-    /// A recognition decision rests on it.
-    Recognized,
-}
-
-impl Status {
-    pub const ALL: [Status; 5] = [
-        Status::Draft,
-        Status::Submitted,
-        Status::Reviewed,
-        Status::Appraised,
-        Status::Recognized,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Submitted => "submitted",
-            Status::Reviewed => "reviewed",
-            Status::Appraised => "appraised",
-            Status::Recognized => "recognized",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-}
-
-/// Who made an assessment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// Tự đánh giá — by the commune.
-    #[serde(rename = "self")]
-    SelfAssessment,
-    /// Thẩm tra — by the district.
-    DistrictReview,
-    /// Thẩm định — by the province.
-    ProvincialAppraisal,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::SelfAssessment => "self",
-            Kind::DistrictReview => "district_review",
-            Kind::ProvincialAppraisal => "provincial_appraisal",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Kind::SelfAssessment,
-            Kind::DistrictReview,
-            Kind::ProvincialAppraisal,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
+/// Workflow status and kind of an assessment: defined with the `assessments` columns.
+pub use entity::enums::{Kind, Status};
 
 /// A workflow action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +35,17 @@ impl Action {
         }
     }
 
+    /// The past participle, for messages ("cannot be submitted").
+    pub fn past_participle(self) -> &'static str {
+        match self {
+            Action::Submit => "submitted",
+            Action::Review => "reviewed",
+            Action::Appraise => "appraised",
+            Action::Return => "returned",
+            Action::Recognize => "recognized",
+        }
+    }
+
     /// The status an action leads to from `from`, or `None` when the action is not allowed
     /// in that status.
     pub fn next(self, from: Status) -> Option<Status> {
@@ -118,32 +62,9 @@ impl Action {
     }
 }
 
-/// Result of a criterion: only `met` counts in the summary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CriterionResult {
-    /// Đạt.
-    Met,
-    /// Cơ bản đạt (recorded by some provinces; does not count as met).
-    BasicallyMet,
-    /// Chưa đạt.
-    NotMet,
-}
-
-impl CriterionResult {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CriterionResult::Met => "met",
-            CriterionResult::BasicallyMet => "basically_met",
-            CriterionResult::NotMet => "not_met",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Met, Self::BasicallyMet, Self::NotMet]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-    }
-}
+/// Result of a criterion: defined with the `criterion_decisions.result` and
+/// `assessment_results.result` columns.
+pub use entity::enums::CriterionResult;
 
 /// A recorded indicator value: a number or a yes/no.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -8,57 +8,8 @@ use utoipa::ToSchema;
 use crate::domain::units::Region;
 use crate::error::{check_text, FieldError};
 
-/// Level a criteria set applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CriteriaLevel {
-    /// Xã nông thôn mới.
-    Commune,
-    /// Xã nông thôn mới nâng cao.
-    CommuneAdvanced,
-    /// Xã nông thôn mới kiểu mẫu.
-    CommuneModel,
-    /// Thôn / khu dân cư kiểu mẫu.
-    VillageModel,
-    /// Vườn mẫu.
-    ModelGarden,
-    /// Huyện nông thôn mới.
-    District,
-    /// Huyện nông thôn mới nâng cao.
-    DistrictAdvanced,
-    /// Tỉnh hoàn thành nhiệm vụ xây dựng nông thôn mới.
-    Province,
-}
-
-impl CriteriaLevel {
-    pub const ALL: [CriteriaLevel; 8] = [
-        CriteriaLevel::Commune,
-        CriteriaLevel::CommuneAdvanced,
-        CriteriaLevel::CommuneModel,
-        CriteriaLevel::VillageModel,
-        CriteriaLevel::ModelGarden,
-        CriteriaLevel::District,
-        CriteriaLevel::DistrictAdvanced,
-        CriteriaLevel::Province,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CriteriaLevel::Commune => "commune",
-            CriteriaLevel::CommuneAdvanced => "commune_advanced",
-            CriteriaLevel::CommuneModel => "commune_model",
-            CriteriaLevel::VillageModel => "village_model",
-            CriteriaLevel::ModelGarden => "model_garden",
-            CriteriaLevel::District => "district",
-            CriteriaLevel::DistrictAdvanced => "district_advanced",
-            CriteriaLevel::Province => "province",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|l| l.as_str() == s)
-    }
-}
+/// Level a criteria set applies to: defined with the `criteria_sets.level` column.
+pub use entity::enums::CriteriaLevel;
 
 /// Group of a criterion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]

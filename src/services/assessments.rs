@@ -145,14 +145,14 @@ pub fn summary_of(m: &assessment::Model) -> AssessmentSummary {
     AssessmentSummary {
         id: m.id,
         unit_code: m.unit_code.clone(),
-        unit_level: Level::parse(&m.unit_level).unwrap_or(Level::Commune),
+        unit_level: m.unit_level,
         province_code: m.province_code.clone(),
         district_code: m.district_code.clone(),
         criteria_version_id: m.criteria_version_id,
         assessed_on: m.assessed_on,
         year: m.year,
-        kind: Kind::parse(&m.kind).unwrap_or(Kind::SelfAssessment),
-        status: Status::parse(&m.status).unwrap_or(Status::Draft),
+        kind: m.kind,
+        status: m.status,
         summary: Summary::new(m.met_count, m.total_count),
         created_by: m.created_by.clone(),
         updated_at: m.updated_at,
@@ -190,20 +190,20 @@ pub fn action_permission(action: Action, kind: Kind) -> Permission {
 /// Whether a caller reads this assessment: non-drafts are public, drafts follow
 /// [`access::may_read_draft`].
 pub fn may_see(caller: Option<&Caller>, m: &assessment::Model) -> bool {
-    m.status != Status::Draft.as_str() || access::may_read_draft(caller, &scope_of(m))
+    m.status != Status::Draft || access::may_read_draft(caller, &scope_of(m))
 }
 
 /// SQL form of [`may_see`] for lists: the drafts of [`access::draft_reach`].
 pub fn visible_condition(caller: Option<&Caller>) -> Condition {
     let drafts = match access::draft_reach(caller) {
         DraftReach::All => return Condition::all(),
-        DraftReach::None => return Condition::all().add(A::Status.ne(Status::Draft.as_str())),
+        DraftReach::None => return Condition::all().add(A::Status.ne(Status::Draft)),
         DraftReach::Province(code) => A::ProvinceCode.eq(code),
         DraftReach::District(code) => A::DistrictCode.eq(code),
         DraftReach::Commune(code) => A::CommuneCode.eq(code),
     };
     Condition::any()
-        .add(A::Status.ne(Status::Draft.as_str()))
+        .add(A::Status.ne(Status::Draft))
         .add(drafts)
 }
 
@@ -277,7 +277,7 @@ pub async fn prepare_with<C: ConnectionTrait>(
     found: Option<Arc<Catalog>>,
 ) -> Result<PreparedAssessment> {
     let catalog = match found {
-        Some(c) if c.version.status != VersionStatus::Draft.as_str() => c,
+        Some(c) if c.version.status != VersionStatus::Draft => c,
         Some(_) => {
             return Err(ApiError::invalid(
                 "criteria_version_id",
@@ -311,8 +311,7 @@ pub async fn prepare_with<C: ConnectionTrait>(
             ),
         ));
     }
-    let unit_level =
-        unit_level_for(CriteriaLevel::parse(&s.level).unwrap_or(CriteriaLevel::Commune));
+    let unit_level = unit_level_for(s.level);
     let unit = units::find_on(db, unit_level, &input.unit_code, Some(input.assessed_on)).await?;
     match &unit {
         None => errors.push(FieldError::new(
@@ -373,24 +372,24 @@ pub async fn insert<C: ConnectionTrait>(
         .filter_map(|d| decision_result(d).map(|r| (d.criterion_code.clone(), r)))
         .collect();
     let ctx = Context {
-        region: prepared.unit.region.as_deref().and_then(Region::parse),
+        region: prepared.unit.region,
         commune_group: prepared.unit.commune_group,
         year,
     };
     let (outcomes, summary) = evaluate(&prepared.catalog.tree, &values, &decided, ctx);
     let model = assessment::ActiveModel {
-        unit_level: Set(prepared.unit_level.as_str().into()),
+        unit_level: Set(prepared.unit_level),
         unit_code: Set(prepared.input.unit_code.clone()),
         province_code: Set(scope.province),
         district_code: Set(scope.district),
         commune_code: Set(scope.commune),
-        region: Set(prepared.unit.region.clone()),
+        region: Set(prepared.unit.region),
         commune_group: Set(prepared.unit.commune_group),
         criteria_version_id: Set(prepared.catalog.version.id),
         assessed_on: Set(prepared.input.assessed_on),
         year: Set(year),
-        kind: Set(prepared.input.kind.as_str().into()),
-        status: Set(Status::Draft.as_str().into()),
+        kind: Set(prepared.input.kind),
+        status: Set(Status::Draft),
         met_count: Set(summary.met),
         total_count: Set(summary.total),
         met_mask: Set(mask_of(&outcomes)),
@@ -424,8 +423,8 @@ async fn record_transition<C: ConnectionTrait>(
     let now = Utc::now();
     assessment_transition::ActiveModel {
         assessment_id: Set(id),
-        from_status: Set(from.map(|s| s.as_str().to_string())),
-        to_status: Set(to.as_str().into()),
+        from_status: Set(from),
+        to_status: Set(to),
         by_username: Set(by.to_string()),
         at: Set(now),
         note: Set(note),
@@ -536,10 +535,10 @@ async fn evaluate_against<C: ConnectionTrait>(
     let (values, decisions) = load_inputs(db, m.id).await?;
     let decided: HashMap<String, CriterionResult> = decisions
         .iter()
-        .filter_map(|d| CriterionResult::parse(&d.result).map(|r| (d.criterion_code.clone(), r)))
+        .map(|d| (d.criterion_code.clone(), d.result))
         .collect();
     let ctx = Context {
-        region: m.region.as_deref().and_then(Region::parse),
+        region: m.region,
         commune_group: m.commune_group,
         year: m.year,
     };
@@ -584,7 +583,7 @@ async fn store_results<C: ConnectionTrait>(
         .map(|o| assessment_result::ActiveModel {
             assessment_id: Set(id),
             criterion_code: Set(o.code.clone()),
-            result: Set(o.result.as_str().into()),
+            result: Set(o.result),
             met: Set(o.met),
             created_at: Set(now),
             updated_at: Set(now),
@@ -619,18 +618,18 @@ async fn claim<C: ConnectionTrait>(
 ) -> Result<()> {
     let result = Assessments::update_many()
         .col_expr(A::RowVersion, Expr::value(expected + 1))
-        .col_expr(A::Status, Expr::value(to.as_str()))
+        .col_expr(A::Status, Expr::value(to))
         .col_expr(A::UpdatedAt, Expr::value(Utc::now()))
         .filter(A::Id.eq(m.id))
         .filter(A::RowVersion.eq(expected))
-        .filter(A::Status.eq(status.as_str()))
+        .filter(A::Status.eq(status))
         .exec(db)
         .await?;
     if result.rows_affected == 1 {
         return Ok(());
     }
     let now = reload(db, m.id).await?;
-    if now.status != status.as_str() {
+    if now.status != status {
         Err(ApiError::conflict(format!(
             "the assessment is {} now",
             now.status
@@ -643,7 +642,7 @@ async fn claim<C: ConnectionTrait>(
 }
 
 fn ensure_status(m: &assessment::Model, status: Status, doing: &str) -> Result<()> {
-    if m.status == status.as_str() {
+    if m.status == status {
         Ok(())
     } else {
         Err(ApiError::conflict(format!(
@@ -795,7 +794,7 @@ async fn store_inputs<C: ConnectionTrait>(
             Some(criterion_decision::ActiveModel {
                 assessment_id: Set(id),
                 criterion_code: Set(d.criterion_code.clone()),
-                result: Set(decision_result(d)?.as_str().into()),
+                result: Set(decision_result(d)?),
                 note: Set(d.note.clone()),
                 decided_by: Set(by.to_string()),
                 decided_at: Set(now),
@@ -830,7 +829,7 @@ pub async fn inputs_unchanged<C: ConnectionTrait>(
             .find(|s| s.criterion_code == d.criterion_code);
         match (decision_result(d), stored) {
             (None, None) => true,
-            (Some(r), Some(s)) => s.result == r.as_str() && s.note == d.note,
+            (Some(r), Some(s)) => s.result == r && s.note == d.note,
             _ => false,
         }
     });
@@ -889,12 +888,11 @@ pub async fn transition<C: ConnectionTrait>(
             "returning an assessment needs a reason",
         ));
     }
-    let from = Status::parse(&m.status).unwrap_or(Status::Draft);
+    let from = m.status;
     let to = action.next(from).ok_or_else(|| {
         ApiError::conflict(format!(
-            "an assessment that is {} cannot be {}ed",
-            from.as_str(),
-            action.as_str().trim_end_matches('e')
+            "an assessment that is {from} cannot be {}",
+            action.past_participle()
         ))
     })?;
     claim(db, m, expected, from, to).await?;
@@ -913,8 +911,8 @@ pub async fn view<C: ConnectionTrait>(db: &C, m: &assessment::Model) -> Result<A
         .await?
         .into_iter()
         .map(|t| TransitionView {
-            from: t.from_status.as_deref().and_then(Status::parse),
-            to: Status::parse(&t.to_status).unwrap_or(Status::Draft),
+            from: t.from_status,
+            to: t.to_status,
             by: t.by_username,
             at: t.at,
             note: t.note,
@@ -924,14 +922,14 @@ pub async fn view<C: ConnectionTrait>(db: &C, m: &assessment::Model) -> Result<A
     head.summary = summary;
     Ok(AssessmentView {
         head,
-        region: m.region.as_deref().and_then(Region::parse),
+        region: m.region,
         commune_group: m.commune_group,
         criteria,
         decisions: decisions
             .into_iter()
             .map(|d| DecisionView {
                 criterion_code: d.criterion_code,
-                result: CriterionResult::parse(&d.result).unwrap_or(CriterionResult::NotMet),
+                result: d.result,
                 note: d.note,
                 decided_by: d.decided_by,
                 decided_at: d.decided_at,
@@ -970,7 +968,7 @@ pub async fn list<C: ConnectionTrait>(
         q = q.filter(A::DistrictCode.eq(d.as_str()));
     }
     if let Some(s) = f.status {
-        q = q.filter(A::Status.eq(s.as_str()));
+        q = q.filter(A::Status.eq(s));
     }
     if let Some(y) = f.year {
         q = q.filter(A::Year.eq(y));
@@ -979,7 +977,7 @@ pub async fn list<C: ConnectionTrait>(
         q = q.filter(A::CriteriaVersionId.eq(v));
     }
     if let Some(k) = f.kind {
-        q = q.filter(A::Kind.eq(k.as_str()));
+        q = q.filter(A::Kind.eq(k));
     }
     let q = q.order_by_desc(A::AssessedOn).order_by_desc(A::Id);
     let rows = crate::services::fetch_page(db, q, request).await?;
@@ -996,7 +994,7 @@ pub async fn delete_draft<C: ConnectionTrait>(
     let delete = Assessments::delete_many()
         .filter(A::Id.eq(m.id))
         .filter(A::RowVersion.eq(expected))
-        .filter(A::Status.eq(Status::Draft.as_str()));
+        .filter(A::Status.eq(Status::Draft));
     let key = m.id.to_string();
     changes::delete_recorded(db, delete, "assessment", &key, m.province_code.as_deref()).await
 }
@@ -1015,7 +1013,7 @@ pub async fn reschedule<C: ConnectionTrait>(
             unit_code: m.unit_code.clone(),
             criteria_version_id: m.criteria_version_id,
             assessed_on: on,
-            kind: Kind::parse(&m.kind).unwrap_or(Kind::SelfAssessment),
+            kind: m.kind,
         },
     )
     .await?;
@@ -1027,7 +1025,7 @@ pub async fn reschedule<C: ConnectionTrait>(
         .col_expr(A::ProvinceCode, Expr::value(scope.province))
         .col_expr(A::DistrictCode, Expr::value(scope.district))
         .col_expr(A::CommuneCode, Expr::value(scope.commune))
-        .col_expr(A::Region, Expr::value(prepared.unit.region.clone()))
+        .col_expr(A::Region, Expr::value(prepared.unit.region))
         .col_expr(A::CommuneGroup, Expr::value(prepared.unit.commune_group))
         .filter(A::Id.eq(m.id))
         .exec(db)

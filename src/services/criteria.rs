@@ -20,32 +20,8 @@ use crate::services::{changes, units};
 
 pub const NATIONAL: &str = "national";
 
-/// Status of a criteria version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum VersionStatus {
-    /// Being written; editable, visible to its editors and viewers.
-    Draft,
-    /// In force from `effective_from`; immutable.
-    Published,
-    /// Replaced by a published revision.
-    Superseded,
-}
-
-impl VersionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VersionStatus::Draft => "draft",
-            VersionStatus::Published => "published",
-            VersionStatus::Superseded => "superseded",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Draft, Self::Published, Self::Superseded]
-            .into_iter()
-            .find(|v| v.as_str() == s)
-    }
-}
+/// Status of a criteria version: defined with the `criteria_versions.status` column.
+pub use entity::enums::VersionStatus;
 
 /// A criteria set as clients see it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -64,7 +40,7 @@ impl From<&criteria_set::Model> for CriteriaSetView {
             id: m.id,
             code: m.code.clone(),
             name: m.name.clone(),
-            level: CriteriaLevel::parse(&m.level).unwrap_or(CriteriaLevel::Commune),
+            level: m.level,
             scope: m.scope.clone(),
         }
     }
@@ -157,7 +133,7 @@ pub fn summary(set: &criteria_set::Model, v: &criteria_version::Model) -> Versio
         id: v.id,
         set_id: set.id,
         set_code: set.code.clone(),
-        level: CriteriaLevel::parse(&set.level).unwrap_or(CriteriaLevel::Commune),
+        level: set.level,
         scope: set.scope.clone(),
         label: v.label.clone(),
         legal_document: LegalDocument {
@@ -168,7 +144,7 @@ pub fn summary(set: &criteria_set::Model, v: &criteria_version::Model) -> Versio
         },
         effective_from: v.effective_from,
         effective_to: v.effective_to,
-        status: VersionStatus::parse(&v.status).unwrap_or(VersionStatus::Draft),
+        status: v.status,
         revises: v.revises_id,
         published_at: v.published_at,
         source_note: v.source_note.clone(),
@@ -221,7 +197,7 @@ pub async fn list_sets<C: ConnectionTrait>(
 ) -> Result<Page<criteria_set::Model>> {
     let mut select = criteria_set::Entity::find();
     if let Some(level) = level {
-        select = select.filter(criteria_set::Column::Level.eq(level.as_str()));
+        select = select.filter(criteria_set::Column::Level.eq(level));
     }
     if let Some(scope) = scope {
         select = select.filter(criteria_set::Column::Scope.eq(scope));
@@ -275,7 +251,7 @@ pub async fn create_set<C: ConnectionTrait>(
     let model = criteria_set::ActiveModel {
         code: Set(input.code.clone()),
         name: Set(input.name.clone()),
-        level: Set(input.level.as_str().to_string()),
+        level: Set(input.level),
         scope: Set(input.scope.clone()),
         created_at: Set(now),
         updated_at: Set(now),
@@ -314,7 +290,7 @@ pub async fn get_visible<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("criteria version {id}")))?;
     let set = get_set(db, version.set_id).await?;
-    if version.status == VersionStatus::Draft.as_str() && !sees_drafts(caller, &set) {
+    if version.status == VersionStatus::Draft && !sees_drafts(caller, &set) {
         return Err(ApiError::not_found(format!("criteria version {id}")));
     }
     Ok((set, version))
@@ -416,7 +392,7 @@ pub async fn insert_version<C: ConnectionTrait>(
         legal_signed_on: Set(input.legal_document.signed_on),
         effective_from: Set(input.effective_from),
         effective_to: Set(input.effective_to),
-        status: Set(status.as_str().to_string()),
+        status: Set(status),
         revises_id: Set(input.revises),
         published_at: Set((status != VersionStatus::Draft).then_some(now)),
         source_note: Set(input.source_note.clone()),
@@ -458,7 +434,7 @@ async fn record<C: ConnectionTrait>(
 }
 
 fn ensure_draft(v: &criteria_version::Model) -> Result<()> {
-    if v.status == VersionStatus::Draft.as_str() {
+    if v.status == VersionStatus::Draft {
         Ok(())
     } else {
         Err(ApiError::conflict(format!(
@@ -512,7 +488,7 @@ pub async fn replace_version<C: ConnectionTrait>(
         .col_expr(V::UpdatedAt, Expr::value(Utc::now()))
         .filter(V::Id.eq(current.id))
         .filter(V::RowVersion.eq(current.row_version))
-        .filter(V::Status.eq(VersionStatus::Draft.as_str()))
+        .filter(V::Status.eq(VersionStatus::Draft))
         .exec(db)
         .await
         .on_unique("label", "this set already has a version with this label")?;
@@ -553,12 +529,12 @@ pub async fn publish<C: ConnectionTrait>(
     ensure_draft(current)?;
     let now = Utc::now();
     let result = Versions::update_many()
-        .col_expr(V::Status, Expr::value(VersionStatus::Published.as_str()))
+        .col_expr(V::Status, Expr::value(VersionStatus::Published))
         .col_expr(V::PublishedAt, Expr::value(now))
         .col_expr(V::RowVersion, Expr::value(current.row_version + 1))
         .col_expr(V::UpdatedAt, Expr::value(now))
         .filter(V::Id.eq(current.id))
-        .filter(V::Status.eq(VersionStatus::Draft.as_str()))
+        .filter(V::Status.eq(VersionStatus::Draft))
         .exec(db)
         .await?;
     if result.rows_affected == 0 {
@@ -587,7 +563,7 @@ pub async fn mark_superseded<C: ConnectionTrait>(
     let Some(revised) = Versions::find_by_id(id).one(db).await? else {
         return Ok(());
     };
-    if revised.status == VersionStatus::Draft.as_str() {
+    if revised.status == VersionStatus::Draft {
         return Err(ApiError::conflict(format!(
             "the revised version {id} is still a draft; publish it first"
         )));
@@ -598,7 +574,7 @@ pub async fn mark_superseded<C: ConnectionTrait>(
         _ => std::cmp::max(day_before, revised.effective_from),
     };
     Versions::update_many()
-        .col_expr(V::Status, Expr::value(VersionStatus::Superseded.as_str()))
+        .col_expr(V::Status, Expr::value(VersionStatus::Superseded))
         .col_expr(V::EffectiveTo, Expr::value(ends))
         .col_expr(V::RowVersion, Expr::value(revised.row_version + 1))
         .col_expr(V::UpdatedAt, Expr::value(Utc::now()))
@@ -630,7 +606,7 @@ pub async fn list_versions<C: ConnectionTrait>(
 ) -> Result<Page<VersionSummary>> {
     let mut sets = Sets::find();
     if let Some(level) = filter.level {
-        sets = sets.filter(criteria_set::Column::Level.eq(level.as_str()));
+        sets = sets.filter(criteria_set::Column::Level.eq(level));
     }
     if let Some(scope) = &filter.scope {
         sets = sets.filter(criteria_set::Column::Scope.eq(scope.as_str()));
@@ -647,11 +623,11 @@ pub async fn list_versions<C: ConnectionTrait>(
         query = query.filter(V::SetId.eq(set));
     }
     if let Some(status) = filter.status {
-        query = query.filter(V::Status.eq(status.as_str()));
+        query = query.filter(V::Status.eq(status));
     }
     if let Some(day) = filter.effective_on {
         query = query
-            .filter(V::Status.ne(VersionStatus::Draft.as_str()))
+            .filter(V::Status.ne(VersionStatus::Draft))
             .filter(V::EffectiveFrom.lte(day))
             .filter(
                 Condition::any()
@@ -661,7 +637,7 @@ pub async fn list_versions<C: ConnectionTrait>(
     }
     query = query.filter(
         Condition::any()
-            .add(V::Status.ne(VersionStatus::Draft.as_str()))
+            .add(V::Status.ne(VersionStatus::Draft))
             .add(V::SetId.is_in(draft_sets)),
     );
     let query = query
@@ -708,7 +684,7 @@ pub async fn revise<C: ConnectionTrait>(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    if source.status == VersionStatus::Draft.as_str() {
+    if source.status == VersionStatus::Draft {
         return Err(ApiError::conflict(
             "a draft cannot be revised; edit it instead",
         ));

@@ -73,9 +73,9 @@ impl From<&recognition::Model> for RecognitionView {
         RecognitionView {
             id: m.id,
             unit_code: m.unit_code.clone(),
-            unit_level: Level::parse(&m.unit_level).unwrap_or(Level::Commune),
+            unit_level: m.unit_level,
             province_code: m.province_code.clone(),
-            level: CriteriaLevel::parse(&m.level).unwrap_or(CriteriaLevel::Commune),
+            level: m.level,
             assessment_id: m.assessment_id,
             decision_number: m.decision_number.clone(),
             decided_on: m.decided_on,
@@ -96,7 +96,7 @@ pub fn scope_of(m: &recognition::Model) -> Scope {
         agency: None,
         province: m.province_code.clone(),
         district: m.district_code.clone(),
-        commune: (m.unit_level == Level::Commune.as_str()).then(|| m.unit_code.clone()),
+        commune: (m.unit_level == Level::Commune).then(|| m.unit_code.clone()),
     }
 }
 
@@ -125,7 +125,7 @@ pub async fn recognize<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| ApiError::not_found("the criteria version"))?;
     let set = criteria::get_set(db, version.set_id).await?;
-    if set.level != input.level.as_str() {
+    if set.level != input.level {
         errors.push(FieldError::new(
             "level",
             format!(
@@ -148,7 +148,7 @@ pub async fn recognize<C: ConnectionTrait>(
             ));
         }
     }
-    if assessment.status != Status::Appraised.as_str() {
+    if assessment.status != Status::Appraised {
         errors.push(FieldError::new(
             "assessment_id",
             format!(
@@ -175,11 +175,11 @@ pub async fn recognize<C: ConnectionTrait>(
     }
     let now = Utc::now();
     let model = recognition::ActiveModel {
-        unit_level: Set(assessment.unit_level.clone()),
+        unit_level: Set(assessment.unit_level),
         unit_code: Set(assessment.unit_code.clone()),
         province_code: Set(assessment.province_code.clone()),
         district_code: Set(assessment.district_code.clone()),
-        level: Set(input.level.as_str().into()),
+        level: Set(input.level),
         assessment_id: Set(assessment.id),
         decision_number: Set(input.decision_number.clone()),
         decided_on: Set(input.decided_on),
@@ -285,7 +285,7 @@ pub async fn of_unit<C: ConnectionTrait>(
     let period = units::period_of(unit);
     Ok(recognition::Entity::find()
         .filter(recognition::Column::UnitCode.eq(unit.code.as_str()))
-        .filter(recognition::Column::UnitLevel.eq(unit.level.as_str()))
+        .filter(recognition::Column::UnitLevel.eq(unit.level))
         .order_by_asc(recognition::Column::DecidedOn)
         .all(db)
         .await?
@@ -299,9 +299,8 @@ pub fn current_level(recognitions: &[recognition::Model]) -> &'static str {
     recognitions
         .iter()
         .filter(|r| !r.revoked)
-        .map(|r| r.level.as_str())
-        .max_by_key(|l| rank_of(l))
-        .and_then(CriteriaLevel::parse)
+        .map(|r| r.level)
+        .max_by_key(|l| rank_of(*l))
         .map(CriteriaLevel::as_str)
         .unwrap_or("none")
 }
@@ -346,10 +345,10 @@ impl From<&registration::Model> for RegistrationView {
         RegistrationView {
             id: m.id,
             unit_code: m.unit_code.clone(),
-            unit_level: Level::parse(&m.unit_level).unwrap_or(Level::Commune),
+            unit_level: m.unit_level,
             province_code: m.province_code.clone(),
             district_code: m.district_code.clone(),
-            level: CriteriaLevel::parse(&m.level).unwrap_or(CriteriaLevel::Commune),
+            level: m.level,
             target_year: m.target_year,
             note: m.note.clone(),
             created_by: m.created_by.clone(),
@@ -362,7 +361,7 @@ pub fn registration_scope(m: &registration::Model) -> Scope {
         agency: None,
         province: m.province_code.clone(),
         district: m.district_code.clone(),
-        commune: (m.unit_level == Level::Commune.as_str()).then(|| m.unit_code.clone()),
+        commune: (m.unit_level == Level::Commune).then(|| m.unit_code.clone()),
     }
 }
 
@@ -418,11 +417,11 @@ pub async fn register<C: ConnectionTrait>(
     let now = Utc::now();
     let scope = units::scope_of(unit);
     let model = registration::ActiveModel {
-        unit_level: Set(unit.level.clone()),
+        unit_level: Set(unit.level),
         unit_code: Set(unit.code.clone()),
         province_code: Set(scope.province),
         district_code: Set(scope.district),
-        level: Set(input.level.as_str().into()),
+        level: Set(input.level),
         target_year: Set(input.target_year),
         note: Set(input.note.clone()),
         created_by: Set(by.to_string()),
@@ -533,11 +532,11 @@ impl CurrentLevel {
     }
 }
 
-fn rank_of(level: &str) -> u8 {
+fn rank_of(level: CriteriaLevel) -> u8 {
     match level {
-        "commune_model" => 3,
-        "commune_advanced" => 2,
-        "commune" => 1,
+        CriteriaLevel::CommuneModel => 3,
+        CriteriaLevel::CommuneAdvanced => 2,
+        CriteriaLevel::Commune => 1,
         _ => 0,
     }
 }
@@ -570,12 +569,12 @@ impl Standing {
 }
 
 pub async fn standing<C: ConnectionTrait>(db: &C, level: CurrentLevel) -> Result<Standing> {
-    let rows: Vec<(String, String, NaiveDate)> = recognition::Entity::find()
+    let rows: Vec<(String, CriteriaLevel, NaiveDate)> = recognition::Entity::find()
         .select_only()
         .column(recognition::Column::UnitCode)
         .column(recognition::Column::Level)
         .column(recognition::Column::DecidedOn)
-        .filter(recognition::Column::UnitLevel.eq(Level::Commune.as_str()))
+        .filter(recognition::Column::UnitLevel.eq(Level::Commune))
         .filter(recognition::Column::Revoked.eq(false))
         .into_tuple()
         .all(db)
@@ -583,7 +582,7 @@ pub async fn standing<C: ConnectionTrait>(db: &C, level: CurrentLevel) -> Result
     let mut decided: std::collections::HashMap<String, Vec<(NaiveDate, u8)>> =
         std::collections::HashMap::new();
     for (code, l, on) in rows {
-        decided.entry(code).or_default().push((on, rank_of(&l)));
+        decided.entry(code).or_default().push((on, rank_of(l)));
     }
     Ok(Standing {
         level,

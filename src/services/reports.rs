@@ -17,8 +17,12 @@ use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryResult, Statement, V
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::assessment::Status;
+use crate::domain::criteria::CriteriaLevel;
+use crate::domain::units::Level;
 use crate::error::Result;
 use crate::services::criteria::tree_of;
+use crate::services::sponsorships::ActivityKind;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReportScope {
@@ -131,12 +135,12 @@ pub async fn progress<C: ConnectionTrait>(
     let day = report_day(year);
 
     // Communes valid on the day.
-    let f = scope_filter("", scope, 1);
-    let mut values = vec![Value::from(day)];
+    let f = scope_filter("", scope, 2);
+    let mut values = vec![Value::from(Level::Commune), Value::from(day)];
     values.extend(f.values);
     let sql = format!(
-        "SELECT COUNT(*) AS n FROM units WHERE level = 'commune' \
-         AND (valid_from IS NULL OR valid_from <= $1) AND (valid_to IS NULL OR valid_to >= $1){}",
+        "SELECT COUNT(*) AS n FROM units WHERE level = $1 \
+         AND (valid_from IS NULL OR valid_from <= $2) AND (valid_to IS NULL OR valid_to >= $2){}",
         f.sql
     );
     let units = db
@@ -146,32 +150,41 @@ pub async fn progress<C: ConnectionTrait>(
         .unwrap_or(0);
 
     // Highest standing recognition of each commune on the day, counted by level.
-    let f = scope_filter("", scope, 1);
-    let mut values = vec![Value::from(day)];
+    let f = scope_filter("", scope, 4);
+    let mut values = vec![
+        Value::from(CriteriaLevel::CommuneModel),
+        Value::from(CriteriaLevel::CommuneAdvanced),
+        Value::from(Level::Commune),
+        Value::from(day),
+    ];
     values.extend(f.values);
     let sql = format!(
         "SELECT rank, COUNT(*) AS n FROM ( \
-           SELECT unit_code, MAX(CASE level WHEN 'commune_model' THEN 3 WHEN 'commune_advanced' THEN 2 ELSE 1 END) AS rank \
-           FROM recognitions WHERE unit_level = 'commune' AND decided_on <= $1 \
-             AND (revoked = FALSE OR revoked_on IS NULL OR revoked_on > $1){} \
+           SELECT unit_code, MAX(CASE level WHEN $1 THEN 3 WHEN $2 THEN 2 ELSE 1 END) AS rank \
+           FROM recognitions WHERE unit_level = $3 AND decided_on <= $4 \
+             AND (revoked = FALSE OR revoked_on IS NULL OR revoked_on > $4){} \
            GROUP BY unit_code) ranked GROUP BY rank",
         f.sql
     );
-    let mut by_level: BTreeMap<String, i64> =
-        ["none", "commune", "commune_advanced", "commune_model"]
-            .iter()
-            .map(|l| (l.to_string(), 0))
-            .collect();
+    let mut by_level: BTreeMap<String, i64> = [
+        "none",
+        CriteriaLevel::Commune.as_str(),
+        CriteriaLevel::CommuneAdvanced.as_str(),
+        CriteriaLevel::CommuneModel.as_str(),
+    ]
+    .iter()
+    .map(|l| (l.to_string(), 0))
+    .collect();
     let mut recognized = 0;
     for row in db.query_all_raw(statement(backend, &sql, values)).await? {
         let n = get_i64(&row, "n");
         let level = match get_i64(&row, "rank") {
-            3 => "commune_model",
-            2 => "commune_advanced",
-            _ => "commune",
+            3 => CriteriaLevel::CommuneModel,
+            2 => CriteriaLevel::CommuneAdvanced,
+            _ => CriteriaLevel::Commune,
         };
         recognized += n;
-        *by_level.entry(level.to_string()).or_default() += n;
+        *by_level.entry(level.as_str().to_string()).or_default() += n;
     }
     by_level.insert("none".into(), (units - recognized).max(0));
 
@@ -194,7 +207,7 @@ pub async fn progress<C: ConnectionTrait>(
     // One pass over the latest non-draft assessment of each unit up to the year: per
     // criteria version, how many, the criteria met in total, and for each criterion number
     // how many met it (bit n-1 of met_mask).
-    let f = scope_filter("a.", scope, 1);
+    let f = scope_filter("a.", scope, 2);
     let bits: String = (0..62)
         .map(|b| {
             format!(
@@ -207,11 +220,11 @@ pub async fn progress<C: ConnectionTrait>(
         "SELECT criteria_version_id AS v, COUNT(*) AS n, SUM(met_count) AS met{bits} FROM ( \
            SELECT a.criteria_version_id, a.met_count, a.met_mask, \
                   ROW_NUMBER() OVER (PARTITION BY a.unit_code, a.unit_level ORDER BY a.assessed_on DESC, a.id DESC) AS rn \
-           FROM assessments a WHERE a.status <> 'draft' AND a.year <= $1{}) latest \
+           FROM assessments a WHERE a.year <= $1 AND a.status <> $2{}) latest \
          WHERE rn = 1 GROUP BY criteria_version_id",
         f.sql
     );
-    let mut values = vec![Value::from(year)];
+    let mut values = vec![Value::from(year), Value::from(Status::Draft)];
     values.extend(f.values);
     let (mut assessed_units, mut met_total) = (0i64, 0i64);
     let mut per_code: HashMap<String, (i64, i64)> = HashMap::new();
@@ -278,13 +291,17 @@ pub async fn progress<C: ConnectionTrait>(
         .await?
         .map(|r| get_i64(&r, "n"))
         .unwrap_or(0);
-    let f = scope_filter("s.", scope, 2);
-    let mut values = vec![Value::from(first), Value::from(last)];
+    let f = scope_filter("s.", scope, 3);
+    let mut values = vec![
+        Value::from(first),
+        Value::from(last),
+        Value::from(ActivityKind::Funding),
+    ];
     values.extend(f.values);
     let sql = format!(
         "SELECT CAST(COALESCE(SUM(x.amount_vnd), 0) AS BIGINT) AS total FROM sponsorship_activities x \
          JOIN sponsorships s ON s.id = x.sponsorship_id \
-         WHERE x.kind = 'funding' AND x.happened_on >= $1 AND x.happened_on <= $2{}",
+         WHERE x.happened_on >= $1 AND x.happened_on <= $2 AND x.kind = $3{}",
         f.sql
     );
     let funding_vnd = db

@@ -19,88 +19,12 @@ use crate::error::{check_text, ApiError, DbResultExt, FieldError, Result};
 use crate::pagination::{Page, PageRequest};
 use crate::services::{changes, units};
 
-/// Kind of sponsoring agency.
 /// The largest amount of one activity (VND).
 pub const MAX_AMOUNT_VND: i64 = 100_000_000_000_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AgencyKind {
-    /// Cơ quan Đảng (e.g. Ban Dân vận Tỉnh ủy).
-    Party,
-    /// Cơ quan nhà nước (e.g. Sở Khoa học và Công nghệ).
-    State,
-    /// Tổ chức chính trị - xã hội, đoàn thể.
-    MassOrganisation,
-    /// Doanh nghiệp.
-    Enterprise,
-    /// Lực lượng vũ trang.
-    ArmedForces,
-    Other,
-}
-
-impl AgencyKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AgencyKind::Party => "party",
-            AgencyKind::State => "state",
-            AgencyKind::MassOrganisation => "mass_organisation",
-            AgencyKind::Enterprise => "enterprise",
-            AgencyKind::ArmedForces => "armed_forces",
-            AgencyKind::Other => "other",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Party,
-            Self::State,
-            Self::MassOrganisation,
-            Self::Enterprise,
-            Self::ArmedForces,
-            Self::Other,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
-
-/// Kind of activity under a sponsorship.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ActivityKind {
-    /// Tập huấn.
-    Training,
-    /// Chuyển giao khoa học kỹ thuật.
-    TechnologyTransfer,
-    /// Hỗ trợ kinh phí (amount_vnd required).
-    Funding,
-    /// Hỗ trợ hiện vật.
-    InKind,
-    Other,
-}
-
-impl ActivityKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActivityKind::Training => "training",
-            ActivityKind::TechnologyTransfer => "technology_transfer",
-            ActivityKind::Funding => "funding",
-            ActivityKind::InKind => "in_kind",
-            ActivityKind::Other => "other",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Training,
-            Self::TechnologyTransfer,
-            Self::Funding,
-            Self::InKind,
-            Self::Other,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
+/// Kinds of sponsoring agency and of sponsorship activity: defined with the
+/// `agencies.kind` and `sponsorship_activities.kind` columns.
+pub use entity::enums::{ActivityKind, AgencyKind};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -232,7 +156,7 @@ impl From<&activity::Model> for ActivityView {
             id: m.id,
             sponsorship_id: m.sponsorship_id,
             happened_on: m.happened_on,
-            kind: ActivityKind::parse(&m.kind).unwrap_or(ActivityKind::Other),
+            kind: m.kind,
             amount_vnd: m.amount_vnd,
             in_kind: m.in_kind.clone(),
             description: m.description.clone(),
@@ -276,7 +200,13 @@ async fn activity_sums<C: ConnectionTrait>(
     if owners.is_empty() {
         return Ok(HashMap::new());
     }
-    let funding = Expr::cust("SUM(CASE WHEN kind = 'funding' THEN amount_vnd ELSE 0 END)");
+    // The kind is spelled from the enum rather than bound: with a bound value
+    // (`Expr::cust_with_values`) this grouped query failed on PostgreSQL (cause not yet
+    // investigated); SQLite accepted it.
+    let funding = Expr::cust(format!(
+        "SUM(CASE WHEN kind = '{}' THEN amount_vnd ELSE 0 END)",
+        ActivityKind::Funding.as_str()
+    ));
     let join = activity::Entity::belongs_to(sponsorship::Entity)
         .from(activity::Column::SponsorshipId)
         .to(sponsorship::Column::Id)
@@ -327,7 +257,7 @@ pub async fn agency_views<C: ConnectionTrait>(
             AgencyView {
                 id: m.id,
                 name: m.name.clone(),
-                kind: AgencyKind::parse(&m.kind).unwrap_or(AgencyKind::Other),
+                kind: m.kind,
                 province_code: m.province_code.clone(),
                 contact: m.contact.clone(),
                 totals: AgencyTotals {
@@ -431,7 +361,7 @@ pub async fn create_agency<C: ConnectionTrait>(db: &C, input: &NewAgency) -> Res
     let model = agency::ActiveModel {
         name: Set(input.name.clone()),
         name_ascii: Set(fold(&input.name)),
-        kind: Set(input.kind.as_str().into()),
+        kind: Set(input.kind),
         province_code: Set(input.province_code.clone()),
         contact: Set(input.contact.clone()),
         row_version: Set(1),
@@ -477,12 +407,7 @@ pub async fn update_agency<C: ConnectionTrait>(
         .col_expr(agency::Column::NameAscii, Expr::value(fold(&name)))
         .col_expr(
             agency::Column::Kind,
-            Expr::value(
-                patch
-                    .kind
-                    .map(|k| k.as_str().to_string())
-                    .unwrap_or_else(|| m.kind.clone()),
-            ),
+            Expr::value(patch.kind.unwrap_or(m.kind)),
         )
         .col_expr(
             agency::Column::Contact,
@@ -745,7 +670,7 @@ pub async fn record_activity<C: ConnectionTrait>(
     Ok(activity::ActiveModel {
         sponsorship_id: Set(s.id),
         happened_on: Set(input.happened_on),
-        kind: Set(input.kind.as_str().into()),
+        kind: Set(input.kind),
         amount_vnd: Set(input.amount_vnd),
         in_kind: Set(input.in_kind.clone()),
         description: Set(input.description.clone()),
@@ -804,7 +729,7 @@ pub async fn list_agencies<C: ConnectionTrait>(
         select = select.filter(agency::Column::ProvinceCode.eq(p.as_str()));
     }
     if let Some(k) = q.kind {
-        select = select.filter(agency::Column::Kind.eq(k.as_str()));
+        select = select.filter(agency::Column::Kind.eq(k));
     }
     if let Some(text) = q.q.as_deref().map(fold).filter(|t| !t.is_empty()) {
         select = select.filter(

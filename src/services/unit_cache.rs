@@ -54,9 +54,7 @@ impl Snapshot {
         });
         let mut by_level: HashMap<Level, Vec<unit::Model>> = HashMap::new();
         for row in rows {
-            if let Some(level) = Level::parse(&row.level) {
-                by_level.entry(level).or_default().push(row);
-            }
+            by_level.entry(row.level).or_default().push(row);
         }
         let mut by_code: HashMap<(Level, String), Vec<usize>> = HashMap::new();
         for (level, rows) in &by_level {

@@ -58,7 +58,7 @@ impl From<&unit::Model> for UnitView {
     fn from(m: &unit::Model) -> Self {
         UnitView {
             code: m.code.clone(),
-            level: Level::parse(&m.level).unwrap_or(Level::Commune),
+            level: m.level,
             name: m.name.clone(),
             full_name: full_name(&m.unit_type, &m.name),
             unit_type: m.unit_type.clone(),
@@ -66,7 +66,7 @@ impl From<&unit::Model> for UnitView {
             province_code: m.province_code.clone(),
             district_code: m.district_code.clone(),
             commune_code: m.commune_code.clone(),
-            region: m.region.as_deref().and_then(Region::parse),
+            region: m.region,
             commune_group: m.commune_group,
             valid_from: m.valid_from,
             valid_to: m.valid_to,
@@ -142,20 +142,19 @@ pub fn today() -> NaiveDate {
 
 /// Where a unit sits, for scope checks.
 pub fn scope_of(m: &unit::Model) -> Scope {
-    let level = Level::parse(&m.level);
     Scope {
         agency: None,
-        province: match level {
-            Some(Level::Province) => Some(m.code.clone()),
+        province: match m.level {
+            Level::Province => Some(m.code.clone()),
             _ => m.province_code.clone(),
         },
-        district: match level {
-            Some(Level::District) => Some(m.code.clone()),
+        district: match m.level {
+            Level::District => Some(m.code.clone()),
             _ => m.district_code.clone(),
         },
-        commune: match level {
-            Some(Level::Commune) => Some(m.code.clone()),
-            Some(Level::Village) => m.commune_code.clone(),
+        commune: match m.level {
+            Level::Commune => Some(m.code.clone()),
+            Level::Village => m.commune_code.clone(),
             _ => None,
         },
     }
@@ -168,7 +167,7 @@ pub async fn find_versions<C: ConnectionTrait>(
     code: &str,
 ) -> Result<Vec<unit::Model>> {
     Ok(Units::find()
-        .filter(Column::Level.eq(level.as_str()))
+        .filter(Column::Level.eq(level))
         .filter(Column::Code.eq(code))
         .order_by_asc(Column::ValidFrom)
         .order_by_asc(Column::Id)
@@ -253,7 +252,7 @@ pub struct NewUnit {
     pub province_code: Option<String>,
     pub district_code: Option<String>,
     pub commune_code: Option<String>,
-    pub region: Option<String>,
+    pub region: Option<Region>,
     pub commune_group: Option<i16>,
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
@@ -310,7 +309,7 @@ impl NewUnit {
 pub fn active_model(new: &NewUnit) -> unit::ActiveModel {
     let now = Utc::now();
     unit::ActiveModel {
-        level: Set(new.level.as_str().to_string()),
+        level: Set(new.level),
         code: Set(new.code.clone()),
         valid_from: Set(new.valid_from),
         valid_to: Set(new.valid_to),
@@ -321,7 +320,7 @@ pub fn active_model(new: &NewUnit) -> unit::ActiveModel {
         province_code: Set(new.province_code.clone()),
         district_code: Set(new.district_code.clone()),
         commune_code: Set(new.commune_code.clone()),
-        region: Set(new.region.clone()),
+        region: Set(new.region),
         commune_group: Set(new.commune_group),
         successor_code: Set(new.successor_code.clone()),
         row_version: Set(1),
@@ -449,7 +448,7 @@ pub async fn validate_new<C: ConnectionTrait>(
         province_code: None,
         district_code: None,
         commune_code: None,
-        region: input.region.map(|r| r.as_str().to_string()),
+        region: input.region,
         commune_group: input.commune_group,
         valid_from: input.valid_from,
         valid_to: input.valid_to,
@@ -468,7 +467,7 @@ pub async fn validate_new<C: ConnectionTrait>(
                     format!("no province {p} was valid on {day}"),
                 )),
                 Some(province) => {
-                    unit.region = province.region.clone();
+                    unit.region = province.region;
                     unit.province_code = Some(p.clone());
                     if let Some(d) = input.district_code {
                         match find_on(db, Level::District, &d, Some(day)).await? {
@@ -500,7 +499,7 @@ pub async fn validate_new<C: ConnectionTrait>(
                 Some(commune) => {
                     unit.province_code = commune.province_code.clone();
                     unit.district_code = commune.district_code.clone();
-                    unit.region = commune.region.clone();
+                    unit.region = commune.region;
                     unit.commune_code = Some(c.to_string());
                 }
             }
@@ -621,7 +620,7 @@ pub async fn update<C: ConnectionTrait>(
     patch: UnitPatch,
     expected_version: Option<i32>,
 ) -> Result<unit::Model> {
-    let level = Level::parse(&current.level).unwrap_or(Level::Commune);
+    let level = current.level;
     let mut errors = Vec::new();
     if let Some(name) = &patch.name {
         check_name(name, &mut errors);
@@ -692,7 +691,7 @@ pub async fn update<C: ConnectionTrait>(
         .col_expr(Column::RowVersion, Expr::value(version + 1))
         .col_expr(Column::UpdatedAt, Expr::value(now));
     if let Some(region) = patch.region {
-        update = update.col_expr(Column::Region, Expr::value(region.as_str()));
+        update = update.col_expr(Column::Region, Expr::value(region));
     }
     let result = update
         .filter(Column::Id.eq(current.id))
@@ -707,7 +706,7 @@ pub async fn update<C: ConnectionTrait>(
     if let Some(region) = patch.region {
         // Lower levels carry their province's region.
         Units::update_many()
-            .col_expr(Column::Region, Expr::value(region.as_str()))
+            .col_expr(Column::Region, Expr::value(region))
             .filter(Column::ProvinceCode.eq(current.code.as_str()))
             .exec(db)
             .await?;
@@ -726,7 +725,7 @@ pub async fn update<C: ConnectionTrait>(
 
 /// What still refers to a unit version, or `None` when it can be deleted.
 pub async fn find_reference<C: ConnectionTrait>(db: &C, m: &unit::Model) -> Result<Option<String>> {
-    let level = Level::parse(&m.level).unwrap_or(Level::Commune);
+    let level = m.level;
     let parent_column = match level {
         Level::Province => Some(Column::ProvinceCode),
         Level::District => Some(Column::DistrictCode),
@@ -752,7 +751,7 @@ pub async fn find_reference<C: ConnectionTrait>(db: &C, m: &unit::Model) -> Resu
         }
         let children = Units::find()
             .filter(column.eq(m.code.as_str()))
-            .filter(Column::Level.ne(m.level.as_str()))
+            .filter(Column::Level.ne(m.level))
             .filter(overlap)
             .count(db)
             .await?;
@@ -775,7 +774,7 @@ pub async fn find_reference<C: ConnectionTrait>(db: &C, m: &unit::Model) -> Resu
     };
     let assessments = entity::assessment::Entity::find()
         .filter(entity::assessment::Column::UnitCode.eq(m.code.as_str()))
-        .filter(entity::assessment::Column::UnitLevel.eq(m.level.as_str()))
+        .filter(entity::assessment::Column::UnitLevel.eq(m.level))
         .filter(within(Expr::col(entity::assessment::Column::AssessedOn)))
         .count(db)
         .await?;
@@ -784,7 +783,7 @@ pub async fn find_reference<C: ConnectionTrait>(db: &C, m: &unit::Model) -> Resu
     }
     let recognitions = entity::recognition::Entity::find()
         .filter(entity::recognition::Column::UnitCode.eq(m.code.as_str()))
-        .filter(entity::recognition::Column::UnitLevel.eq(m.level.as_str()))
+        .filter(entity::recognition::Column::UnitLevel.eq(m.level))
         .filter(within(Expr::col(entity::recognition::Column::DecidedOn)))
         .count(db)
         .await?;
@@ -795,7 +794,7 @@ pub async fn find_reference<C: ConnectionTrait>(db: &C, m: &unit::Model) -> Resu
     }
     let registrations = entity::registration::Entity::find()
         .filter(entity::registration::Column::UnitCode.eq(m.code.as_str()))
-        .filter(entity::registration::Column::UnitLevel.eq(m.level.as_str()))
+        .filter(entity::registration::Column::UnitLevel.eq(m.level))
         .count(db)
         .await?;
     if registrations > 0 {

@@ -34,7 +34,7 @@ impl From<&user::Model> for UserView {
         UserView {
             id: m.id,
             username: m.username.clone(),
-            role: Role::parse(&m.role).unwrap_or(Role::Viewer),
+            role: m.role,
             scope: m.scope.clone(),
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -51,12 +51,6 @@ pub struct UserQuery {
     pub role: Option<Role>,
 }
 
-/// The stored role of a user; an unknown one is a corrupt row (an error, not a default).
-pub fn role_of(m: &user::Model) -> Result<Role> {
-    Role::parse(&m.role)
-        .ok_or_else(|| anyhow::anyhow!("user {} has the unknown role {}", m.id, m.role).into())
-}
-
 /// One user, 404 when there is none.
 pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> Result<user::Model> {
     Users::find_by_id(id)
@@ -68,7 +62,7 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> Result<user::Model> {
 /// Where a stored user sits; a user whose scope no longer resolves sits nowhere (only
 /// admins cover it).
 pub async fn place_of<C: ConnectionTrait>(db: &C, m: &user::Model) -> Result<Scope> {
-    match resolve_user_scope(db, role_of(m)?, m.scope.as_deref()).await {
+    match resolve_user_scope(db, m.role, m.scope.as_deref()).await {
         Ok(scope) => Ok(scope),
         Err(ApiError::Validation(_)) => Ok(Scope::default()),
         Err(e) => Err(e),
@@ -93,12 +87,12 @@ pub async fn list(
             Condition::any()
                 .add(
                     Condition::all()
-                        .add(Column::Role.eq(Role::Province.as_str()))
+                        .add(Column::Role.eq(Role::Province))
                         .add(Column::Scope.eq(province.as_str())),
                 )
                 .add(
                     Condition::all()
-                        .add(Column::Role.is_in([Role::District.as_str(), Role::Commune.as_str()]))
+                        .add(Column::Role.is_in([Role::District, Role::Commune]))
                         .add(Column::Scope.in_subquery(inside)),
                 ),
         );
@@ -109,7 +103,7 @@ pub async fn list(
         ));
     }
     if let Some(role) = filter.role {
-        select = select.filter(Column::Role.eq(role.as_str()));
+        select = select.filter(Column::Role.eq(role));
     }
     Ok(crate::services::fetch_page(db, select.order_by_asc(Column::Id), request).await?)
 }
@@ -126,7 +120,7 @@ pub async fn update(
     let now = Utc::now();
     let txn = crate::services::begin_write(db).await?;
     let mut update = Users::update_many()
-        .col_expr(Column::Role, Expr::value(role.as_str()))
+        .col_expr(Column::Role, Expr::value(role))
         .col_expr(Column::Scope, Expr::value(scope))
         .col_expr(Column::RowVersion, Expr::value(current.row_version + 1))
         .col_expr(Column::UpdatedAt, Expr::value(now));
@@ -191,7 +185,7 @@ pub async fn create_user<C: ConnectionTrait>(
     entity::user::ActiveModel {
         username: Set(username.to_string()),
         password_hash: Set(hash),
-        role: Set(role.as_str().to_string()),
+        role: Set(role),
         scope: Set(scope.map(str::to_string)),
         row_version: Set(1),
         created_at: Set(now),

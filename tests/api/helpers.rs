@@ -328,7 +328,7 @@ impl TestApp {
         entity::user::ActiveModel {
             username: Set(username),
             password_hash: Set(test_password_hash().to_string()),
-            role: Set(role.as_str().into()),
+            role: Set(role),
             scope: Set(scope.map(str::to_string)),
             row_version: Set(1),
             created_at: Set(now),

@@ -81,7 +81,7 @@ impl Upserter for AssessmentUpserter<'_> {
             .filter(assessment::Column::UnitCode.eq(&item.unit_code))
             .filter(assessment::Column::CriteriaVersionId.eq(item.criteria_version_id))
             .filter(assessment::Column::AssessedOn.eq(item.assessed_on))
-            .filter(assessment::Column::Kind.eq(item.kind.as_str()))
+            .filter(assessment::Column::Kind.eq(item.kind))
             .one(txn)
             .await?;
         let version_id = item.criteria_version_id;
