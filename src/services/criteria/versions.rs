@@ -1,283 +1,6 @@
-//! Criteria sets and versions: drafts, publication, revisions, visibility.
-use chrono::{Duration, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
-};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-use entity::criteria_set::{self, Entity as Sets};
-use entity::criteria_version::{self, Column as V, Entity as Versions};
-
-use crate::access::{Caller, Scope};
-use crate::domain::criteria::{counts, validate_tree, CriteriaLevel, Criterion};
-use crate::domain::units::Level;
-use crate::error::{check_text, ApiError, DbResultExt, FieldError, Result};
-use crate::pagination::{Page, PageRequest};
-use crate::services::{changes, units};
-
-pub const NATIONAL: &str = "national";
-
-/// Status of a criteria version: defined with the `criteria_versions.status` column.
-pub use entity::enums::VersionStatus;
-
-/// A criteria set as clients see it.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct CriteriaSetView {
-    pub id: i32,
-    pub code: String,
-    pub name: String,
-    pub level: CriteriaLevel,
-    /// `national` or a province code.
-    pub scope: String,
-}
-
-impl From<&criteria_set::Model> for CriteriaSetView {
-    fn from(m: &criteria_set::Model) -> Self {
-        CriteriaSetView {
-            id: m.id,
-            code: m.code.clone(),
-            name: m.name.clone(),
-            level: m.level,
-            scope: m.scope.clone(),
-        }
-    }
-}
-
-/// Body of `POST /criteria-sets`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"code": "HT-XA-NTM-2021", "name": "Bộ tiêu chí xã NTM tỉnh Hà Tĩnh 2021-2025", "level": "commune", "scope": "42"}))]
-pub struct NewCriteriaSet {
-    /// Unique, 2 to 64 upper-case letters, digits and '-'.
-    pub code: String,
-    pub name: String,
-    pub level: CriteriaLevel,
-    /// `national` (admins) or a province code (that province's officers).
-    pub scope: String,
-}
-
-/// The legal document a version rests on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LegalDocument {
-    /// e.g. `318/QĐ-TTg`, `36/2022/QĐ-UBND`.
-    pub number: String,
-    pub title: String,
-    pub issuer: String,
-    #[serde(default)]
-    pub signed_on: Option<NaiveDate>,
-}
-
-/// Body of `POST /criteria-versions` (a draft) and `PUT /criteria-versions/{id}`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct VersionInput {
-    pub set_id: i32,
-    pub label: String,
-    pub legal_document: LegalDocument,
-    pub effective_from: NaiveDate,
-    #[serde(default)]
-    pub effective_to: Option<NaiveDate>,
-    /// The version this one amends (same set).
-    #[serde(default)]
-    pub revises: Option<i32>,
-    #[serde(default)]
-    pub source_note: Option<String>,
-    pub criteria: Vec<Criterion>,
-}
-
-/// Body of `POST /criteria-versions/{id}/revisions`: a new draft copying the tree.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RevisionInput {
-    pub label: String,
-    pub legal_document: LegalDocument,
-    pub effective_from: NaiveDate,
-    #[serde(default)]
-    pub effective_to: Option<NaiveDate>,
-}
-
-/// A version without its tree (lists).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct VersionSummary {
-    pub id: i32,
-    pub set_id: i32,
-    pub set_code: String,
-    pub level: CriteriaLevel,
-    pub scope: String,
-    pub label: String,
-    pub legal_document: LegalDocument,
-    pub effective_from: NaiveDate,
-    pub effective_to: Option<NaiveDate>,
-    pub status: VersionStatus,
-    pub revises: Option<i32>,
-    pub published_at: Option<chrono::DateTime<Utc>>,
-    pub source_note: Option<String>,
-    pub criteria_count: i32,
-    pub indicator_count: i32,
-}
-
-/// A version with its whole tree.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct VersionView {
-    #[serde(flatten)]
-    pub summary: VersionSummary,
-    pub criteria: Vec<Criterion>,
-}
-
-pub fn summary(set: &criteria_set::Model, v: &criteria_version::Model) -> VersionSummary {
-    VersionSummary {
-        id: v.id,
-        set_id: set.id,
-        set_code: set.code.clone(),
-        level: set.level,
-        scope: set.scope.clone(),
-        label: v.label.clone(),
-        legal_document: LegalDocument {
-            number: v.legal_number.clone(),
-            title: v.legal_title.clone(),
-            issuer: v.legal_issuer.clone(),
-            signed_on: v.legal_signed_on,
-        },
-        effective_from: v.effective_from,
-        effective_to: v.effective_to,
-        status: v.status,
-        revises: v.revises_id,
-        published_at: v.published_at,
-        source_note: v.source_note.clone(),
-        criteria_count: v.criteria_count,
-        indicator_count: v.indicator_count,
-    }
-}
-
-pub fn tree_of(v: &criteria_version::Model) -> Result<Vec<Criterion>> {
-    serde_json::from_value(v.tree.clone()).map_err(|e| {
-        ApiError::Internal(anyhow::anyhow!(
-            "criteria version {} has an unreadable tree: {e}",
-            v.id
-        ))
-    })
-}
-
-pub fn view(set: &criteria_set::Model, v: &criteria_version::Model) -> Result<VersionView> {
-    Ok(VersionView {
-        summary: summary(set, v),
-        criteria: tree_of(v)?,
-    })
-}
-
-/// Where a set sits, for scope checks: national sets belong to admins only.
-pub fn set_scope(set: &criteria_set::Model) -> Scope {
-    scope_named(&set.scope)
-}
-
-/// Where a set whose `scope` field is `scope` (`national` or a province code) sits.
-pub fn scope_named(scope: &str) -> Scope {
-    if scope == NATIONAL {
-        Scope::default()
-    } else {
-        Scope::province(scope)
-    }
-}
-
-/// One criteria set, if it exists.
-pub async fn find_set<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<criteria_set::Model>> {
-    Ok(criteria_set::Entity::find_by_id(id).one(db).await?)
-}
-
-/// Criteria sets, filtered by level and scope, in id order.
-pub async fn list_sets<C: ConnectionTrait>(
-    db: &C,
-    level: Option<CriteriaLevel>,
-    scope: Option<String>,
-    request: PageRequest,
-) -> Result<Page<criteria_set::Model>> {
-    let mut select = criteria_set::Entity::find();
-    if let Some(level) = level {
-        select = select.filter(criteria_set::Column::Level.eq(level));
-    }
-    if let Some(scope) = scope {
-        select = select.filter(criteria_set::Column::Scope.eq(scope));
-    }
-    let select = select.order_by_asc(criteria_set::Column::Id);
-    Ok(crate::services::fetch_page(db, select, request).await?)
-}
-
-/// Whether a caller may see drafts of a set: its editors and viewers
-/// ([`Caller::sees_criteria_drafts`]).
-pub fn sees_drafts(caller: Option<&Caller>, set: &criteria_set::Model) -> bool {
-    caller.is_some_and(|c| c.sees_criteria_drafts(&set_scope(set)))
-}
-
-pub async fn validate_new_set<C: ConnectionTrait>(db: &C, input: &NewCriteriaSet) -> Result<()> {
-    let mut errors = Vec::new();
-    let code_ok = (2..=64).contains(&input.code.len())
-        && input
-            .code
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
-    if !code_ok {
-        errors.push(FieldError::new(
-            "code",
-            "2 to 64 upper-case letters, digits or '-'",
-        ));
-    }
-    check_text(&input.name, "name", 300, &mut errors);
-    if input.scope != NATIONAL
-        && units::find_current(db, Level::Province, &input.scope)
-            .await?
-            .is_none()
-    {
-        errors.push(FieldError::new(
-            "scope",
-            "`national` or the code of a current province",
-        ));
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
-
-pub async fn create_set<C: ConnectionTrait>(
-    db: &C,
-    input: &NewCriteriaSet,
-) -> Result<criteria_set::Model> {
-    let now = Utc::now();
-    let model = criteria_set::ActiveModel {
-        code: Set(input.code.clone()),
-        name: Set(input.name.clone()),
-        level: Set(input.level),
-        scope: Set(input.scope.clone()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .on_unique("code", "a criteria set with this code exists")?;
-    changes::record(
-        db,
-        "criteria_set",
-        &model.id.to_string(),
-        province_of_set(&model),
-        changes::Op::Upsert,
-        Some(&CriteriaSetView::from(&model)),
-    )
-    .await?;
-    Ok(model)
-}
-
-pub async fn get_set<C: ConnectionTrait>(db: &C, id: i32) -> Result<criteria_set::Model> {
-    Sets::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("criteria set {id}")))
-}
+//! Criteria versions: drafts written and replaced, published (superseding the one in
+//! force), revised into a new draft, deleted while draft; reads filtered by visibility.
+use super::*;
 
 /// A version and its set, 404 when it does not exist or is a draft the caller may not see.
 pub async fn get_visible<C: ConnectionTrait>(
@@ -296,7 +19,7 @@ pub async fn get_visible<C: ConnectionTrait>(
     Ok((set, version))
 }
 
-fn check_version_fields(
+pub(super) fn check_version_fields(
     label: &str,
     legal: &LegalDocument,
     from: NaiveDate,
@@ -371,7 +94,7 @@ pub async fn validate_version<C: ConnectionTrait>(
     }
 }
 
-fn tree_json(criteria: &[Criterion]) -> Result<serde_json::Value> {
+pub(super) fn tree_json(criteria: &[Criterion]) -> Result<serde_json::Value> {
     serde_json::to_value(criteria).map_err(|e| ApiError::Internal(e.into()))
 }
 
@@ -412,11 +135,11 @@ pub async fn insert_version<C: ConnectionTrait>(
 }
 
 /// The province of a provincial set; `None` for national sets.
-fn province_of_set(set: &criteria_set::Model) -> Option<&str> {
+pub(super) fn province_of_set(set: &criteria_set::Model) -> Option<&str> {
     (set.scope != NATIONAL).then_some(set.scope.as_str())
 }
 
-async fn record<C: ConnectionTrait>(
+pub(super) async fn record<C: ConnectionTrait>(
     db: &C,
     set: &criteria_set::Model,
     v: &criteria_version::Model,
@@ -433,7 +156,7 @@ async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
-fn ensure_draft(v: &criteria_version::Model) -> Result<()> {
+pub(super) fn ensure_draft(v: &criteria_version::Model) -> Result<()> {
     if v.status == VersionStatus::Draft {
         Ok(())
     } else {
@@ -586,16 +309,6 @@ pub async fn mark_superseded<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| ApiError::not_found("the version"))?;
     record(db, set, &model).await
-}
-
-/// Filters of `GET /criteria-versions`.
-#[derive(Debug, Default, Clone)]
-pub struct VersionFilter {
-    pub set: Option<i32>,
-    pub status: Option<VersionStatus>,
-    pub effective_on: Option<NaiveDate>,
-    pub level: Option<CriteriaLevel>,
-    pub scope: Option<String>,
 }
 
 pub async fn list_versions<C: ConnectionTrait>(

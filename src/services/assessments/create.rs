@@ -1,0 +1,208 @@
+//! Creating an assessment: the criteria version in force, the unit on the date, a
+//! provincial set in its own province, then one insert with its first values.
+use super::*;
+
+/// The unit level a criteria level assesses.
+pub fn unit_level_for(level: CriteriaLevel) -> Level {
+    match level {
+        CriteriaLevel::Commune | CriteriaLevel::CommuneAdvanced | CriteriaLevel::CommuneModel => {
+            Level::Commune
+        }
+        CriteriaLevel::VillageModel | CriteriaLevel::ModelGarden => Level::Village,
+        CriteriaLevel::District | CriteriaLevel::DistrictAdvanced => Level::District,
+        CriteriaLevel::Province => Level::Province,
+    }
+}
+
+/// A new assessment, validated: the version is in force on the date, the unit existed
+/// then, a provincial set is used in its own province.
+pub struct PreparedAssessment {
+    pub unit: entity::unit::Model,
+    pub unit_level: Level,
+    /// The published criteria version assessed against, with its set and tree.
+    pub catalog: Arc<Catalog>,
+    pub input: NewAssessment,
+}
+
+impl PreparedAssessment {
+    pub fn scope(&self) -> Scope {
+        let mut scope = units::scope_of(&self.unit);
+        if self.unit_level == Level::Commune {
+            scope.commune = Some(self.unit.code.clone());
+        }
+        scope
+    }
+}
+
+/// A published criteria version with its set and parsed tree: what an assessment is
+/// checked and evaluated against. Batches look each up once.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub version: entity::criteria_version::Model,
+    pub set: entity::criteria_set::Model,
+    pub tree: Vec<crate::domain::criteria::Criterion>,
+}
+
+/// The criteria version `id` with its set and parsed tree, or `None` when there is no such
+/// version. Shared (`Arc`): a batch reads each version once for all its items.
+pub async fn catalog<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<Arc<Catalog>>> {
+    let Some(version) = entity::criteria_version::Entity::find_by_id(id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let set = criteria_service::get_set(db, version.set_id).await?;
+    let tree = criteria_service::tree_of(&version)?;
+    Ok(Some(Arc::new(Catalog { version, set, tree })))
+}
+
+pub async fn prepare<C: ConnectionTrait>(
+    db: &C,
+    input: NewAssessment,
+) -> Result<PreparedAssessment> {
+    let found = catalog(db, input.criteria_version_id).await?;
+    prepare_with(db, input, found).await
+}
+
+/// Validates a new assessment against its criteria version (looked up by the caller).
+pub async fn prepare_with<C: ConnectionTrait>(
+    db: &C,
+    input: NewAssessment,
+    found: Option<Arc<Catalog>>,
+) -> Result<PreparedAssessment> {
+    let catalog = match found {
+        Some(c) if c.version.status != VersionStatus::Draft => c,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "criteria_version_id",
+                "this criteria version is a draft; assess against a published one",
+            ))
+        }
+        None => {
+            return Err(ApiError::invalid(
+                "criteria_version_id",
+                format!(
+                    "no criteria version has the id {}",
+                    input.criteria_version_id
+                ),
+            ))
+        }
+    };
+    let (v, s) = (&catalog.version, &catalog.set);
+    let mut errors = Vec::new();
+    if input.assessed_on < v.effective_from
+        || v.effective_to.is_some_and(|to| input.assessed_on > to)
+    {
+        errors.push(FieldError::new(
+            "assessed_on",
+            format!(
+                "criteria version {} is in force from {} to {}",
+                v.id,
+                v.effective_from,
+                v.effective_to
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "now".into())
+            ),
+        ));
+    }
+    let unit_level = unit_level_for(s.level);
+    let unit = units::find_on(db, unit_level, &input.unit_code, Some(input.assessed_on)).await?;
+    match &unit {
+        None => errors.push(FieldError::new(
+            "unit_code",
+            format!(
+                "no {} {} existed on {}",
+                unit_level.noun(),
+                input.unit_code,
+                input.assessed_on
+            ),
+        )),
+        Some(u) => {
+            let province = units::scope_of(u).province;
+            if s.scope != criteria_service::NATIONAL
+                && province.as_deref() != Some(s.scope.as_str())
+            {
+                errors.push(FieldError::new(
+                    "criteria_version_id",
+                    format!("this criteria set belongs to province {}", s.scope),
+                ));
+            }
+        }
+    }
+    match unit {
+        Some(unit) if errors.is_empty() => Ok(PreparedAssessment {
+            unit,
+            unit_level,
+            catalog,
+            input,
+        }),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+/// Inserts a new draft with its first values and decisions (none from `POST /assessments`,
+/// the item's from sync), evaluated before the insert so the row is written once.
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    prepared: &PreparedAssessment,
+    inputs: &ValuesInput,
+    by: &str,
+) -> Result<assessment::Model> {
+    let errors = check_inputs(&prepared.catalog.tree, inputs);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let now = Utc::now();
+    let scope = prepared.scope();
+    let year = prepared.input.assessed_on.year();
+    let values: HashMap<String, Value> = inputs
+        .values
+        .iter()
+        .filter_map(|v| v.value.map(|x| (v.indicator_code.clone(), x)))
+        .collect();
+    let decided: HashMap<String, CriterionResult> = inputs
+        .criteria_decisions
+        .iter()
+        .filter_map(|d| decision_result(d).map(|r| (d.criterion_code.clone(), r)))
+        .collect();
+    let ctx = Context {
+        region: prepared.unit.region,
+        commune_group: prepared.unit.commune_group,
+        year,
+    };
+    let (outcomes, summary) = evaluate(&prepared.catalog.tree, &values, &decided, ctx);
+    let model = assessment::ActiveModel {
+        unit_level: Set(prepared.unit_level),
+        unit_code: Set(prepared.input.unit_code.clone()),
+        province_code: Set(scope.province),
+        district_code: Set(scope.district),
+        commune_code: Set(scope.commune),
+        region: Set(prepared.unit.region),
+        commune_group: Set(prepared.unit.commune_group),
+        criteria_version_id: Set(prepared.catalog.version.id),
+        assessed_on: Set(prepared.input.assessed_on),
+        year: Set(year),
+        kind: Set(prepared.input.kind),
+        status: Set(Status::Draft),
+        met_count: Set(summary.met),
+        total_count: Set(summary.total),
+        met_mask: Set(mask_of(&outcomes)),
+        created_by: Set(by.to_string()),
+        row_version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .on_unique(
+        "assessed_on",
+        "this unit already has an assessment of this kind against this version on this date",
+    )?;
+    record_transition(db, model.id, None, Status::Draft, by, None).await?;
+    store_inputs(db, model.id, inputs, by, false).await?;
+    store_results(db, model.id, &outcomes, None).await?;
+    record_change(db, &model).await?;
+    Ok(model)
+}

@@ -1,0 +1,359 @@
+//! Indicator values and decisions: checked against the criteria tree, stored, and the
+//! per-criterion results evaluated again.
+use super::*;
+
+pub(super) async fn load_inputs<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<(HashMap<String, Value>, Vec<criterion_decision::Model>)> {
+    let values = assessment_value::Entity::find()
+        .filter(assessment_value::Column::AssessmentId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|v| {
+            let value = match (v.value_bool, v.value_number) {
+                (Some(b), _) => Some(Value::Bool(b)),
+                (None, Some(n)) => Some(Value::Number(n)),
+                _ => None,
+            };
+            value.map(|value| (v.indicator_code, value))
+        })
+        .collect();
+    let decisions = criterion_decision::Entity::find()
+        .filter(criterion_decision::Column::AssessmentId.eq(id))
+        .order_by_asc(criterion_decision::Column::CriterionCode)
+        .all(db)
+        .await?;
+    Ok((values, decisions))
+}
+
+/// The criteria tree an assessment is evaluated against.
+pub(super) async fn tree_for<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+) -> Result<Vec<crate::domain::criteria::Criterion>> {
+    let version = entity::criteria_version::Entity::find_by_id(m.criteria_version_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the assessment's criteria version"))?;
+    criteria_service::tree_of(&version)
+}
+
+/// Evaluates an assessment from what is stored.
+pub async fn evaluate_stored<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+) -> Result<(
+    Vec<CriterionOutcome>,
+    Summary,
+    Vec<criterion_decision::Model>,
+)> {
+    let tree = tree_for(db, m).await?;
+    evaluate_against(db, m, &tree).await
+}
+
+/// Evaluates the stored values and decisions of an assessment against its tree.
+pub(super) async fn evaluate_against<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    tree: &[crate::domain::criteria::Criterion],
+) -> Result<(
+    Vec<CriterionOutcome>,
+    Summary,
+    Vec<criterion_decision::Model>,
+)> {
+    let (values, decisions) = load_inputs(db, m.id).await?;
+    let decided: HashMap<String, CriterionResult> = decisions
+        .iter()
+        .map(|d| (d.criterion_code.clone(), d.result))
+        .collect();
+    let ctx = Context {
+        region: m.region,
+        commune_group: m.commune_group,
+        year: m.year,
+    };
+    let (outcomes, summary) = evaluate(tree, &values, &decided, ctx);
+    Ok((outcomes, summary, decisions))
+}
+
+/// Recomputes and stores the per-criterion results and the summary counts. `m` must carry
+/// the assessment's current region, commune group and year.
+pub(super) async fn refresh_results<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    tree: &[crate::domain::criteria::Criterion],
+) -> Result<Summary> {
+    let (outcomes, summary, _) = evaluate_against(db, m, tree).await?;
+    assessment_result::Entity::delete_many()
+        .filter(assessment_result::Column::AssessmentId.eq(m.id))
+        .exec(db)
+        .await?;
+    store_results(db, m.id, &outcomes, Some(&summary)).await?;
+    Ok(summary)
+}
+
+/// Bit `n - 1` set for each met criterion numbered `n` (1 to 62): the reports sum these.
+pub(super) fn mask_of(outcomes: &[CriterionOutcome]) -> i64 {
+    outcomes
+        .iter()
+        .filter(|o| o.met && (1..=62).contains(&o.number))
+        .fold(0i64, |mask, o| mask | (1i64 << (o.number - 1)))
+}
+
+/// Inserts the per-criterion results; with a summary also updates the assessment's counts.
+pub(super) async fn store_results<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    outcomes: &[CriterionOutcome],
+    summary: Option<&Summary>,
+) -> Result<()> {
+    let now = Utc::now();
+    let rows: Vec<assessment_result::ActiveModel> = outcomes
+        .iter()
+        .map(|o| assessment_result::ActiveModel {
+            assessment_id: Set(id),
+            criterion_code: Set(o.code.clone()),
+            result: Set(o.result),
+            met: Set(o.met),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    if !rows.is_empty() {
+        assessment_result::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    if let Some(summary) = summary {
+        Assessments::update_many()
+            .col_expr(A::MetMask, Expr::value(mask_of(outcomes)))
+            .col_expr(A::MetCount, Expr::value(summary.met))
+            .col_expr(A::TotalCount, Expr::value(summary.total))
+            .filter(A::Id.eq(id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Checks values and decisions against a criteria tree; every problem, with its path.
+pub fn check_inputs(
+    tree: &[crate::domain::criteria::Criterion],
+    input: &ValuesInput,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, item) in input.values.iter().enumerate() {
+        if !seen.insert(item.indicator_code.as_str()) {
+            errors.push(FieldError::new(
+                format!("values[{i}].indicator_code"),
+                "sent twice",
+            ));
+        }
+        let check = match &item.value {
+            Some(v) => check_value(tree, &item.indicator_code, v),
+            None => check_value(tree, &item.indicator_code, &Value::Bool(true))
+                .or_else(|_| check_value(tree, &item.indicator_code, &Value::Number(0.0))),
+        };
+        if let Err(message) = check {
+            let field = if message.contains("is not in") {
+                "indicator_code"
+            } else {
+                "value"
+            };
+            errors.push(FieldError::new(format!("values[{i}].{field}"), message));
+        }
+    }
+    let criteria_codes: Vec<&str> = tree.iter().map(|c| c.code.as_str()).collect();
+    let mut seen = std::collections::HashSet::new();
+    for (i, d) in input.criteria_decisions.iter().enumerate() {
+        if !criteria_codes.contains(&d.criterion_code.as_str()) {
+            errors.push(FieldError::new(
+                format!("criteria_decisions[{i}].criterion_code"),
+                format!(
+                    "criterion {} is not in this criteria version",
+                    d.criterion_code
+                ),
+            ));
+        } else if !seen.insert(d.criterion_code.as_str()) {
+            errors.push(FieldError::new(
+                format!("criteria_decisions[{i}].criterion_code"),
+                "sent twice",
+            ));
+        }
+        let decided = d.result.is_some() || d.met.is_some();
+        if let (Some(r), Some(met)) = (d.result, d.met) {
+            if (r == CriterionResult::Met) != met {
+                errors.push(FieldError::new(
+                    format!("criteria_decisions[{i}].met"),
+                    "contradicts result",
+                ));
+            }
+        }
+        if decided && d.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            errors.push(FieldError::new(
+                format!("criteria_decisions[{i}].note"),
+                "a decision needs a note saying what it rests on",
+            ));
+        }
+    }
+    errors
+}
+
+/// The result a decision records; `None` withdraws an earlier decision.
+pub(super) fn decision_result(d: &DecisionItem) -> Option<CriterionResult> {
+    d.result.or(d.met.map(|met| {
+        if met {
+            CriterionResult::Met
+        } else {
+            CriterionResult::NotMet
+        }
+    }))
+}
+
+/// Writes values and decisions: one DELETE (`replace`: of the codes sent) and one
+/// multi-row INSERT per kind of input, not one statement per item.
+pub(super) async fn store_inputs<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    input: &ValuesInput,
+    by: &str,
+    replace: bool,
+) -> Result<()> {
+    let now = Utc::now();
+    if replace && !input.values.is_empty() {
+        assessment_value::Entity::delete_many()
+            .filter(assessment_value::Column::AssessmentId.eq(id))
+            .filter(
+                assessment_value::Column::IndicatorCode
+                    .is_in(input.values.iter().map(|v| v.indicator_code.clone())),
+            )
+            .exec(db)
+            .await?;
+    }
+    let rows: Vec<assessment_value::ActiveModel> = input
+        .values
+        .iter()
+        .filter_map(|item| {
+            let (number, boolean) = match item.value? {
+                Value::Bool(b) => (None, Some(b)),
+                Value::Number(n) => (Some(n), None),
+            };
+            Some(assessment_value::ActiveModel {
+                assessment_id: Set(id),
+                indicator_code: Set(item.indicator_code.clone()),
+                value_number: Set(number),
+                value_bool: Set(boolean),
+                recorded_by: Set(by.to_string()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+        })
+        .collect();
+    if !rows.is_empty() {
+        assessment_value::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    if replace && !input.criteria_decisions.is_empty() {
+        criterion_decision::Entity::delete_many()
+            .filter(criterion_decision::Column::AssessmentId.eq(id))
+            .filter(
+                criterion_decision::Column::CriterionCode.is_in(
+                    input
+                        .criteria_decisions
+                        .iter()
+                        .map(|d| d.criterion_code.clone()),
+                ),
+            )
+            .exec(db)
+            .await?;
+    }
+    let rows: Vec<criterion_decision::ActiveModel> = input
+        .criteria_decisions
+        .iter()
+        .filter_map(|d| {
+            Some(criterion_decision::ActiveModel {
+                assessment_id: Set(id),
+                criterion_code: Set(d.criterion_code.clone()),
+                result: Set(decision_result(d)?),
+                note: Set(d.note.clone()),
+                decided_by: Set(by.to_string()),
+                decided_at: Set(now),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+        })
+        .collect();
+    if !rows.is_empty() {
+        criterion_decision::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Whether writing `input` would leave the stored values and decisions as they are.
+pub async fn inputs_unchanged<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    input: &ValuesInput,
+) -> Result<bool> {
+    let (values, decisions) = load_inputs(db, id).await?;
+    let same_values = input
+        .values
+        .iter()
+        .all(|v| values.get(&v.indicator_code) == v.value.as_ref());
+    let same_decisions = input.criteria_decisions.iter().all(|d| {
+        let stored = decisions
+            .iter()
+            .find(|s| s.criterion_code == d.criterion_code);
+        match (decision_result(d), stored) {
+            (None, None) => true,
+            (Some(r), Some(s)) => s.result == r && s.note == d.note,
+            _ => false,
+        }
+    });
+    Ok(same_values && same_decisions)
+}
+
+/// Writes a batch of values and decisions into a draft, all or nothing.
+pub async fn write_values<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    input: &ValuesInput,
+    expected: i32,
+    by: &str,
+) -> Result<assessment::Model> {
+    ensure_status(m, Status::Draft, "editing")?;
+    let tree = tree_for(db, m).await?;
+    let errors = check_inputs(&tree, input);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    write_checked_values(db, m, &tree, input, expected, by).await
+}
+
+/// [`write_values`] for inputs already checked against `tree`, the tree of `m`'s criteria
+/// version (sync holds it for the whole batch).
+pub async fn write_checked_values<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    tree: &[crate::domain::criteria::Criterion],
+    input: &ValuesInput,
+    expected: i32,
+    by: &str,
+) -> Result<assessment::Model> {
+    ensure_status(m, Status::Draft, "editing")?;
+    claim(db, m, expected, Status::Draft, Status::Draft).await?;
+    store_inputs(db, m.id, input, by, true).await?;
+    // The claim changed only the row version: `m`'s region and year still hold.
+    refresh_results(db, m, tree).await?;
+    let fresh = reload(db, m.id).await?;
+    record_change(db, &fresh).await?;
+    Ok(fresh)
+}

@@ -1,0 +1,160 @@
+//! The review → appraisal → recognition workflow: transitions with their history, the
+//! draft's deletion and its new date.
+use super::*;
+
+pub(super) async fn record_transition<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    from: Option<Status>,
+    to: Status,
+    by: &str,
+    note: Option<String>,
+) -> Result<()> {
+    let now = Utc::now();
+    assessment_transition::ActiveModel {
+        assessment_id: Set(id),
+        from_status: Set(from),
+        to_status: Set(to),
+        by_username: Set(by.to_string()),
+        at: Set(now),
+        note: Set(note),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Claims the next row version (optimistic concurrency): 412 when `expected` is stale,
+/// 409 when the assessment left `status` meanwhile.
+pub(super) async fn claim<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    expected: i32,
+    status: Status,
+    to: Status,
+) -> Result<()> {
+    let result = Assessments::update_many()
+        .col_expr(A::RowVersion, Expr::value(expected + 1))
+        .col_expr(A::Status, Expr::value(to))
+        .col_expr(A::UpdatedAt, Expr::value(Utc::now()))
+        .filter(A::Id.eq(m.id))
+        .filter(A::RowVersion.eq(expected))
+        .filter(A::Status.eq(status))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 1 {
+        return Ok(());
+    }
+    let now = reload(db, m.id).await?;
+    if now.status != status {
+        Err(ApiError::conflict(format!(
+            "the assessment is {} now",
+            now.status
+        )))
+    } else {
+        Err(ApiError::PreconditionFailed(
+            "the assessment changed since you read it; read it again".into(),
+        ))
+    }
+}
+
+pub(super) fn ensure_status(m: &assessment::Model, status: Status, doing: &str) -> Result<()> {
+    if m.status == status {
+        Ok(())
+    } else {
+        Err(ApiError::conflict(format!(
+            "the assessment is {}: {doing} needs it to be {}",
+            m.status,
+            status.as_str()
+        )))
+    }
+}
+
+/// Takes a workflow action: checks the status table, records the transition.
+pub async fn transition<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    action: Action,
+    expected: i32,
+    by: &str,
+    note: Option<String>,
+) -> Result<assessment::Model> {
+    if action == Action::Return && note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        return Err(ApiError::invalid(
+            "note",
+            "returning an assessment needs a reason",
+        ));
+    }
+    let from = m.status;
+    let to = action.next(from).ok_or_else(|| {
+        ApiError::conflict(format!(
+            "an assessment that is {from} cannot be {}",
+            action.past_participle()
+        ))
+    })?;
+    claim(db, m, expected, from, to).await?;
+    record_transition(db, m.id, Some(from), to, by, note).await?;
+    let fresh = reload(db, m.id).await?;
+    record_change(db, &fresh).await?;
+    Ok(fresh)
+}
+
+/// Deletes a draft and everything it holds.
+pub async fn delete_draft<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    expected: i32,
+) -> Result<()> {
+    ensure_status(m, Status::Draft, "deleting")?;
+    let delete = Assessments::delete_many()
+        .filter(A::Id.eq(m.id))
+        .filter(A::RowVersion.eq(expected))
+        .filter(A::Status.eq(Status::Draft));
+    let key = m.id.to_string();
+    changes::delete_recorded(db, delete, "assessment", &key, m.province_code.as_deref()).await
+}
+
+/// Moves a draft to another date (the unit's version and thresholds follow the date).
+pub async fn reschedule<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    on: NaiveDate,
+    expected: i32,
+) -> Result<assessment::Model> {
+    ensure_status(m, Status::Draft, "editing")?;
+    let prepared = prepare(
+        db,
+        NewAssessment {
+            unit_code: m.unit_code.clone(),
+            criteria_version_id: m.criteria_version_id,
+            assessed_on: on,
+            kind: m.kind,
+        },
+    )
+    .await?;
+    claim(db, m, expected, Status::Draft, Status::Draft).await?;
+    let scope = prepared.scope();
+    Assessments::update_many()
+        .col_expr(A::AssessedOn, Expr::value(on))
+        .col_expr(A::Year, Expr::value(on.year()))
+        .col_expr(A::ProvinceCode, Expr::value(scope.province))
+        .col_expr(A::DistrictCode, Expr::value(scope.district))
+        .col_expr(A::CommuneCode, Expr::value(scope.commune))
+        .col_expr(A::Region, Expr::value(prepared.unit.region))
+        .col_expr(A::CommuneGroup, Expr::value(prepared.unit.commune_group))
+        .filter(A::Id.eq(m.id))
+        .exec(db)
+        .await
+        .on_unique(
+            "assessed_on",
+            "this unit already has an assessment of this kind against this version on this date",
+        )?;
+    let fresh = reload(db, m.id).await?;
+    refresh_results(db, &fresh, &prepared.catalog.tree).await?;
+    let fresh = reload(db, m.id).await?;
+    record_change(db, &fresh).await?;
+    Ok(fresh)
+}

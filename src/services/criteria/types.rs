@@ -1,0 +1,158 @@
+//! Request and response types of `/criteria-sets` and `/criteria-versions`.
+use super::*;
+
+/// A criteria set as clients see it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CriteriaSetView {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+    pub level: CriteriaLevel,
+    /// `national` or a province code.
+    pub scope: String,
+}
+
+impl From<&criteria_set::Model> for CriteriaSetView {
+    fn from(m: &criteria_set::Model) -> Self {
+        CriteriaSetView {
+            id: m.id,
+            code: m.code.clone(),
+            name: m.name.clone(),
+            level: m.level,
+            scope: m.scope.clone(),
+        }
+    }
+}
+
+/// Body of `POST /criteria-sets`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "HT-XA-NTM-2021", "name": "Bộ tiêu chí xã NTM tỉnh Hà Tĩnh 2021-2025", "level": "commune", "scope": "42"}))]
+pub struct NewCriteriaSet {
+    /// Unique, 2 to 64 upper-case letters, digits and '-'.
+    pub code: String,
+    pub name: String,
+    pub level: CriteriaLevel,
+    /// `national` (admins) or a province code (that province's officers).
+    pub scope: String,
+}
+
+/// The legal document a version rests on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegalDocument {
+    /// e.g. `318/QĐ-TTg`, `36/2022/QĐ-UBND`.
+    pub number: String,
+    pub title: String,
+    pub issuer: String,
+    #[serde(default)]
+    pub signed_on: Option<NaiveDate>,
+}
+
+/// Body of `POST /criteria-versions` (a draft) and `PUT /criteria-versions/{id}`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionInput {
+    pub set_id: i32,
+    pub label: String,
+    pub legal_document: LegalDocument,
+    pub effective_from: NaiveDate,
+    #[serde(default)]
+    pub effective_to: Option<NaiveDate>,
+    /// The version this one amends (same set).
+    #[serde(default)]
+    pub revises: Option<i32>,
+    #[serde(default)]
+    pub source_note: Option<String>,
+    pub criteria: Vec<Criterion>,
+}
+
+/// Body of `POST /criteria-versions/{id}/revisions`: a new draft copying the tree.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevisionInput {
+    pub label: String,
+    pub legal_document: LegalDocument,
+    pub effective_from: NaiveDate,
+    #[serde(default)]
+    pub effective_to: Option<NaiveDate>,
+}
+
+/// A version without its tree (lists).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VersionSummary {
+    pub id: i32,
+    pub set_id: i32,
+    pub set_code: String,
+    pub level: CriteriaLevel,
+    pub scope: String,
+    pub label: String,
+    pub legal_document: LegalDocument,
+    pub effective_from: NaiveDate,
+    pub effective_to: Option<NaiveDate>,
+    pub status: VersionStatus,
+    pub revises: Option<i32>,
+    pub published_at: Option<chrono::DateTime<Utc>>,
+    pub source_note: Option<String>,
+    pub criteria_count: i32,
+    pub indicator_count: i32,
+}
+
+/// A version with its whole tree.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VersionView {
+    #[serde(flatten)]
+    pub summary: VersionSummary,
+    pub criteria: Vec<Criterion>,
+}
+
+pub fn summary(set: &criteria_set::Model, v: &criteria_version::Model) -> VersionSummary {
+    VersionSummary {
+        id: v.id,
+        set_id: set.id,
+        set_code: set.code.clone(),
+        level: set.level,
+        scope: set.scope.clone(),
+        label: v.label.clone(),
+        legal_document: LegalDocument {
+            number: v.legal_number.clone(),
+            title: v.legal_title.clone(),
+            issuer: v.legal_issuer.clone(),
+            signed_on: v.legal_signed_on,
+        },
+        effective_from: v.effective_from,
+        effective_to: v.effective_to,
+        status: v.status,
+        revises: v.revises_id,
+        published_at: v.published_at,
+        source_note: v.source_note.clone(),
+        criteria_count: v.criteria_count,
+        indicator_count: v.indicator_count,
+    }
+}
+
+pub fn tree_of(v: &criteria_version::Model) -> Result<Vec<Criterion>> {
+    serde_json::from_value(v.tree.clone()).map_err(|e| {
+        ApiError::Internal(anyhow::anyhow!(
+            "criteria version {} has an unreadable tree: {e}",
+            v.id
+        ))
+    })
+}
+
+pub fn view(set: &criteria_set::Model, v: &criteria_version::Model) -> Result<VersionView> {
+    Ok(VersionView {
+        summary: summary(set, v),
+        criteria: tree_of(v)?,
+    })
+}
+
+/// Filters of `GET /criteria-versions`.
+#[derive(Debug, Default, Clone)]
+pub struct VersionFilter {
+    pub set: Option<i32>,
+    pub status: Option<VersionStatus>,
+    pub effective_on: Option<NaiveDate>,
+    pub level: Option<CriteriaLevel>,
+    pub scope: Option<String>,
+}

@@ -1,0 +1,208 @@
+//! Registrations of target years (đăng ký đạt chuẩn).
+use super::*;
+
+/// Body of `POST /registrations`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"unit_code": "18475", "level": "commune", "target_year": 2018}))]
+pub struct NewRegistration {
+    pub unit_code: String,
+    pub level: CriteriaLevel,
+    pub target_year: i32,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Body of `PATCH /registrations/{id}`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationPatch {
+    pub target_year: Option<i32>,
+    #[serde(default, deserialize_with = "crate::patch::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub note: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RegistrationView {
+    pub id: i32,
+    pub unit_code: String,
+    pub unit_level: Level,
+    pub province_code: Option<String>,
+    pub district_code: Option<String>,
+    pub level: CriteriaLevel,
+    pub target_year: i32,
+    pub note: Option<String>,
+    pub created_by: String,
+}
+
+impl From<&registration::Model> for RegistrationView {
+    fn from(m: &registration::Model) -> Self {
+        RegistrationView {
+            id: m.id,
+            unit_code: m.unit_code.clone(),
+            unit_level: m.unit_level,
+            province_code: m.province_code.clone(),
+            district_code: m.district_code.clone(),
+            level: m.level,
+            target_year: m.target_year,
+            note: m.note.clone(),
+            created_by: m.created_by.clone(),
+        }
+    }
+}
+
+pub fn registration_scope(m: &registration::Model) -> Scope {
+    Scope {
+        agency: None,
+        province: m.province_code.clone(),
+        district: m.district_code.clone(),
+        commune: (m.unit_level == Level::Commune).then(|| m.unit_code.clone()),
+    }
+}
+
+pub(super) fn check_year(year: i32, errors: &mut Vec<FieldError>) {
+    if !(2010..=2100).contains(&year) {
+        errors.push(FieldError::new(
+            "target_year",
+            "must be between 2010 and 2100",
+        ));
+    }
+}
+
+/// The unit a registration is about, as it was at the start of the target year.
+pub async fn registration_unit<C: ConnectionTrait>(
+    db: &C,
+    input: &NewRegistration,
+) -> Result<entity::unit::Model> {
+    let mut errors = Vec::new();
+    check_year(input.target_year, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let level = assessments::unit_level_for(input.level);
+    let day = NaiveDate::from_ymd_opt(input.target_year, 1, 1).unwrap_or_default();
+    units::find_on(db, level, &input.unit_code, Some(day))
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "unit_code",
+                format!(
+                    "no {} {} existed at the start of {}",
+                    level.noun(),
+                    input.unit_code,
+                    input.target_year
+                ),
+            )
+        })
+}
+
+pub async fn register<C: ConnectionTrait>(
+    db: &C,
+    unit: &entity::unit::Model,
+    input: &NewRegistration,
+    by: &str,
+) -> Result<registration::Model> {
+    if input
+        .note
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > 2000)
+    {
+        return Err(ApiError::invalid("note", "at most 2000 characters"));
+    }
+    let now = Utc::now();
+    let scope = units::scope_of(unit);
+    let model = registration::ActiveModel {
+        unit_level: Set(unit.level),
+        unit_code: Set(unit.code.clone()),
+        province_code: Set(scope.province),
+        district_code: Set(scope.district),
+        level: Set(input.level),
+        target_year: Set(input.target_year),
+        note: Set(input.note.clone()),
+        created_by: Set(by.to_string()),
+        row_version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .on_unique(
+        "target_year",
+        "this unit is already registered for this level and year",
+    )?;
+    changes::record(
+        db,
+        "registration",
+        &model.id.to_string(),
+        model.province_code.as_deref(),
+        changes::Op::Upsert,
+        Some(&RegistrationView::from(&model)),
+    )
+    .await?;
+    Ok(model)
+}
+
+pub async fn update_registration<C: ConnectionTrait>(
+    db: &C,
+    m: &registration::Model,
+    patch: &RegistrationPatch,
+    expected: i32,
+) -> Result<registration::Model> {
+    let mut errors = Vec::new();
+    if let Some(y) = patch.target_year {
+        check_year(y, &mut errors);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let result = registration::Entity::update_many()
+        .col_expr(
+            registration::Column::TargetYear,
+            Expr::value(patch.target_year.unwrap_or(m.target_year)),
+        )
+        .col_expr(
+            registration::Column::Note,
+            Expr::value(patch.note.clone().unwrap_or_else(|| m.note.clone())),
+        )
+        .col_expr(registration::Column::RowVersion, Expr::value(expected + 1))
+        .col_expr(registration::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(registration::Column::Id.eq(m.id))
+        .filter(registration::Column::RowVersion.eq(expected))
+        .exec(db)
+        .await
+        .on_unique(
+            "target_year",
+            "this unit is already registered for this level and year",
+        )?;
+    let fresh = crate::services::reload_updated::<_, registration::Entity>(
+        db,
+        result,
+        m.id,
+        "registration",
+    )
+    .await?;
+    changes::record(
+        db,
+        "registration",
+        &m.id.to_string(),
+        m.province_code.as_deref(),
+        changes::Op::Upsert,
+        Some(&RegistrationView::from(&fresh)),
+    )
+    .await?;
+    Ok(fresh)
+}
+
+pub async fn delete_registration<C: ConnectionTrait>(
+    db: &C,
+    m: &registration::Model,
+    expected: i32,
+) -> Result<()> {
+    let delete = registration::Entity::delete_many()
+        .filter(registration::Column::Id.eq(m.id))
+        .filter(registration::Column::RowVersion.eq(expected));
+    let key = m.id.to_string();
+    changes::delete_recorded(db, delete, "registration", &key, m.province_code.as_deref()).await
+}
