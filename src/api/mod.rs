@@ -2,9 +2,11 @@
 pub mod assessments;
 pub mod auth;
 pub mod changes;
+pub mod commune_status;
 pub mod criteria;
 pub mod health;
 pub mod recognitions;
+pub mod registrations;
 pub mod reports;
 pub mod sponsorships;
 pub mod sync;
@@ -24,6 +26,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     criteria::configure(cfg);
     assessments::configure(cfg);
     recognitions::configure(cfg);
+    registrations::configure(cfg);
+    commune_status::configure(cfg);
     reports::configure(cfg);
     sponsorships::configure(cfg);
     changes::configure(cfg);

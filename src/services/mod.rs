@@ -8,6 +8,7 @@ pub mod recognitions;
 pub mod reports;
 pub mod sessions;
 pub mod sponsorships;
+pub mod status;
 pub mod sync;
 pub mod unit_cache;
 pub mod units;

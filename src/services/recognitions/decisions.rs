@@ -287,3 +287,51 @@ pub fn current_level(recognitions: &[recognition::Model]) -> &'static str {
         .map(CriteriaLevel::as_str)
         .unwrap_or("none")
 }
+
+/// Filters of `GET /recognitions`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecognitionQuery {
+    pub unit: Option<String>,
+    pub province: Option<String>,
+    pub level: Option<CriteriaLevel>,
+    pub revoked: Option<bool>,
+    /// Recognition year.
+    pub year: Option<i32>,
+}
+
+/// One recognition decision, 404 when there is none.
+pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> Result<recognition::Model> {
+    recognition::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("recognition {id}")))
+}
+
+/// Recognition decisions, filtered, newest first.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    q: &RecognitionQuery,
+    request: PageRequest,
+) -> Result<Page<recognition::Model>> {
+    let mut select = recognition::Entity::find();
+    if let Some(u) = &q.unit {
+        select = select.filter(recognition::Column::UnitCode.eq(u.as_str()));
+    }
+    if let Some(p) = &q.province {
+        select = select.filter(recognition::Column::ProvinceCode.eq(p.as_str()));
+    }
+    if let Some(l) = q.level {
+        select = select.filter(recognition::Column::Level.eq(l));
+    }
+    if let Some(r) = q.revoked {
+        select = select.filter(recognition::Column::Revoked.eq(r));
+    }
+    if let Some(y) = q.year {
+        select = select.filter(recognition::Column::RecognitionYear.eq(y));
+    }
+    let select = select
+        .order_by_desc(recognition::Column::DecidedOn)
+        .order_by_desc(recognition::Column::Id);
+    Ok(crate::services::fetch_page(db, select, request).await?)
+}

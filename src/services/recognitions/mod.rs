@@ -7,7 +7,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use entity::{recognition, registration};
 
@@ -16,6 +16,7 @@ use crate::domain::assessment::{Action, Status};
 use crate::domain::criteria::CriteriaLevel;
 use crate::domain::units::Level;
 use crate::error::{check_text, ApiError, DbResultExt, FieldError, Result};
+use crate::pagination::{Page, PageRequest};
 use crate::services::{assessments, changes, criteria, units};
 
 mod decisions;

@@ -206,3 +206,51 @@ pub async fn delete_registration<C: ConnectionTrait>(
     let key = m.id.to_string();
     changes::delete_recorded(db, delete, "registration", &key, m.province_code.as_deref()).await
 }
+
+/// Filters of `GET /registrations`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegistrationQuery {
+    pub unit: Option<String>,
+    pub province: Option<String>,
+    pub district: Option<String>,
+    pub level: Option<CriteriaLevel>,
+    /// Target year.
+    pub year: Option<i32>,
+}
+
+/// One registration, 404 when there is none.
+pub async fn find_registration<C: ConnectionTrait>(db: &C, id: i32) -> Result<registration::Model> {
+    registration::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("registration {id}")))
+}
+
+/// Registrations, filtered, by target year and unit.
+pub async fn list_registrations<C: ConnectionTrait>(
+    db: &C,
+    q: &RegistrationQuery,
+    request: PageRequest,
+) -> Result<Page<registration::Model>> {
+    let mut select = registration::Entity::find();
+    if let Some(u) = &q.unit {
+        select = select.filter(registration::Column::UnitCode.eq(u.as_str()));
+    }
+    if let Some(p) = &q.province {
+        select = select.filter(registration::Column::ProvinceCode.eq(p.as_str()));
+    }
+    if let Some(d) = &q.district {
+        select = select.filter(registration::Column::DistrictCode.eq(d.as_str()));
+    }
+    if let Some(l) = q.level {
+        select = select.filter(registration::Column::Level.eq(l));
+    }
+    if let Some(y) = q.year {
+        select = select.filter(registration::Column::TargetYear.eq(y));
+    }
+    let select = select
+        .order_by_asc(registration::Column::TargetYear)
+        .order_by_asc(registration::Column::UnitCode);
+    Ok(crate::services::fetch_page(db, select, request).await?)
+}
