@@ -180,6 +180,14 @@ impl IfMatch {
     pub fn expected_version(&self) -> Option<i32> {
         self.0.as_deref().and_then(parse_etag_version)
     }
+
+    /// The write path of a row-versioned resource, in one call: 412 unless the header
+    /// matches the row as read ([`IfMatch::check`]), then the `row_version` the conditional
+    /// write must find (the client's, or the one read when it sent none).
+    pub fn version_to_write(&self, id: i32, row_version: i32) -> Result<i32, ApiError> {
+        self.check(&etag(id, row_version))?;
+        Ok(self.expected_version().unwrap_or(row_version))
+    }
 }
 
 /// ETag of a row with an id and a version counter: `"<id>-<version>"`.

@@ -1,6 +1,5 @@
 //! `/assessments`: a unit measured against a criteria version, and its workflow
 //! draft → submitted → reviewed → appraised (→ recognized), with `return` back to draft.
-use actix_web::http::header;
 use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -10,7 +9,7 @@ use crate::access::Caller;
 use crate::auth::MaybeCaller;
 use crate::domain::assessment::{Action, Kind, Status};
 use crate::error::Result;
-use crate::extract::{etag, IfMatch, ValidJson, ValidQuery, Validate};
+use crate::extract::{IfMatch, ValidJson, ValidQuery, Validate};
 use crate::pagination::{Page, Pagination};
 use crate::services::assessments::{
     self as service, AssessmentFilter, AssessmentPatch, AssessmentSummary, AssessmentView,
@@ -40,13 +39,11 @@ pub struct AssessmentQuery {
 
 async fn respond(
     state: &AppState,
-    mut response: actix_web::HttpResponseBuilder,
+    response: actix_web::HttpResponseBuilder,
     m: &entity::assessment::Model,
 ) -> Result<HttpResponse> {
     let view = service::view(&state.db, m).await?;
-    Ok(response
-        .insert_header((header::ETAG, etag(m.id, m.row_version)))
-        .json(view))
+    Ok(crate::api::versioned(response, m.id, m.row_version, &view))
 }
 
 /// Assessments; drafts only for those whose scope covers them (and viewers).
@@ -110,11 +107,7 @@ pub async fn create(
     let model = service::insert(&txn, &prepared, &ValuesInput::default(), &caller.username).await?;
     txn.commit().await?;
     tracing::info!(assessment = model.id, unit = ?model.unit_code, by = ?caller.username, "assessment created");
-    let mut response = HttpResponse::Created();
-    response.insert_header((
-        header::LOCATION,
-        format!("/api/v1/assessments/{}", model.id),
-    ));
+    let response = crate::api::created(format!("/api/v1/assessments/{}", model.id));
     respond(&state, response, &model).await
 }
 
@@ -151,8 +144,7 @@ async fn load_for_author(
     let m = service::get_visible(&state.db, Some(caller), id).await?;
     let kind = m.kind;
     caller.ensure(service::author_permission(kind), &service::scope_of(&m))?;
-    if_match.check(&etag(m.id, m.row_version))?;
-    let expected = if_match.expected_version().unwrap_or(m.row_version);
+    let expected = if_match.version_to_write(m.id, m.row_version)?;
     Ok((m, expected))
 }
 
@@ -262,8 +254,7 @@ async fn act(
         service::action_permission(action, kind),
         &service::scope_of(&m),
     )?;
-    if_match.check(&etag(m.id, m.row_version))?;
-    let expected = if_match.expected_version().unwrap_or(m.row_version);
+    let expected = if_match.version_to_write(m.id, m.row_version)?;
     let txn = crate::services::begin_write(&state.db).await?;
     let fresh = service::transition(&txn, &m, action, expected, &caller.username, note).await?;
     txn.commit().await?;

@@ -1,5 +1,4 @@
 //! `/criteria-sets` and `/criteria-versions`: the criteria and their legal revisions.
-use actix_web::http::header;
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -69,13 +68,11 @@ pub struct VersionDiff {
 }
 
 fn with_etag(
-    mut response: actix_web::HttpResponseBuilder,
+    response: actix_web::HttpResponseBuilder,
     version: &entity::criteria_version::Model,
     body: VersionView,
 ) -> HttpResponse {
-    response
-        .insert_header((header::ETAG, etag(version.id, version.row_version)))
-        .json(body)
+    crate::api::versioned(response, version.id, version.row_version, &body)
 }
 
 /// Criteria sets.
@@ -130,12 +127,10 @@ pub async fn create_set(
     let model = service::create_set(&txn, &input).await?;
     txn.commit().await?;
     tracing::info!(set = ?model.code, by = ?caller.username, "criteria set created");
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/criteria-sets/{}", model.id),
-        ))
-        .json(CriteriaSetView::from(&model)))
+    Ok(
+        crate::api::created(format!("/api/v1/criteria-sets/{}", model.id))
+            .json(CriteriaSetView::from(&model)),
+    )
 }
 
 /// One criteria set with its versions.
@@ -232,11 +227,7 @@ pub async fn create_version(
     let model = service::insert_version(&txn, &set, &input, VersionStatus::Draft).await?;
     txn.commit().await?;
     tracing::info!(version = model.id, set = ?set.code, by = ?caller.username, "criteria draft created");
-    let mut response = HttpResponse::Created();
-    response.insert_header((
-        header::LOCATION,
-        format!("/api/v1/criteria-versions/{}", model.id),
-    ));
+    let response = crate::api::created(format!("/api/v1/criteria-versions/{}", model.id));
     Ok(with_etag(response, &model, service::view(&set, &model)?))
 }
 
@@ -395,11 +386,7 @@ pub async fn revise(
     let txn = crate::services::begin_write(&state.db).await?;
     let model = service::revise(&txn, &set, &source, &body.0).await?;
     txn.commit().await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((
-        header::LOCATION,
-        format!("/api/v1/criteria-versions/{}", model.id),
-    ));
+    let response = crate::api::created(format!("/api/v1/criteria-versions/{}", model.id));
     Ok(with_etag(response, &model, service::view(&set, &model)?))
 }
 

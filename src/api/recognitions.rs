@@ -1,6 +1,5 @@
 //! `/recognitions`: recognition decisions (quyết định công nhận) and their revocation
 //! (thu hồi).
-use actix_web::http::header;
 use actix_web::{get, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -72,12 +71,10 @@ pub async fn create_recognition(
     let model = service::recognize(&txn, &assessment, &input, &caller.username).await?;
     txn.commit().await?;
     tracing::info!(recognition = model.id, unit = ?model.unit_code, by = ?caller.username, "recognition recorded");
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/recognitions/{}", model.id),
-        ))
-        .json(RecognitionView::from(&model)))
+    Ok(
+        crate::api::created(format!("/api/v1/recognitions/{}", model.id))
+            .json(RecognitionView::from(&model)),
+    )
 }
 
 /// One recognition decision.

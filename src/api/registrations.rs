@@ -1,5 +1,4 @@
 //! `/registrations`: registrations of a target year (đăng ký đạt chuẩn).
-use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -8,7 +7,7 @@ use entity::registration;
 use crate::access::{Caller, Permission};
 use crate::auth::MaybeCaller;
 use crate::error::Result;
-use crate::extract::{etag, IfMatch, ValidJson, ValidQuery, Validate};
+use crate::extract::{IfMatch, ValidJson, ValidQuery, Validate};
 use crate::pagination::{Page, Pagination};
 use crate::services::recognitions::{
     self as service, NewRegistration, RegistrationPatch, RegistrationQuery, RegistrationView,
@@ -42,13 +41,8 @@ pub async fn list_registrations(
     Ok(web::Json(rows.map(|m| RegistrationView::from(&m))))
 }
 
-fn with_etag(
-    mut response: actix_web::HttpResponseBuilder,
-    m: &registration::Model,
-) -> HttpResponse {
-    response
-        .insert_header((header::ETAG, etag(m.id, m.row_version)))
-        .json(RegistrationView::from(m))
+fn with_etag(response: actix_web::HttpResponseBuilder, m: &registration::Model) -> HttpResponse {
+    crate::api::versioned(response, m.id, m.row_version, &RegistrationView::from(m))
 }
 
 /// Register a unit's target year (its district, its province, or an admin).
@@ -75,11 +69,7 @@ pub async fn create_registration(
     caller.ensure(Permission::ManageRegistrations, &units::scope_of(&unit))?;
     let model = service::register(&txn, &unit, &input, &caller.username).await?;
     txn.commit().await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((
-        header::LOCATION,
-        format!("/api/v1/registrations/{}", model.id),
-    ));
+    let response = crate::api::created(format!("/api/v1/registrations/{}", model.id));
     Ok(with_etag(response, &model))
 }
 
@@ -134,15 +124,9 @@ pub async fn patch_registration(
         Permission::ManageRegistrations,
         &service::registration_scope(&m),
     )?;
-    if_match.check(&etag(m.id, m.row_version))?;
+    let expected = if_match.version_to_write(m.id, m.row_version)?;
     let txn = crate::services::begin_write(&state.db).await?;
-    let fresh = service::update_registration(
-        &txn,
-        &m,
-        &body.0,
-        if_match.expected_version().unwrap_or(m.row_version),
-    )
-    .await?;
+    let fresh = service::update_registration(&txn, &m, &body.0, expected).await?;
     txn.commit().await?;
     Ok(with_etag(HttpResponse::Ok(), &fresh))
 }
@@ -172,14 +156,9 @@ pub async fn delete_registration(
         Permission::ManageRegistrations,
         &service::registration_scope(&m),
     )?;
-    if_match.check(&etag(m.id, m.row_version))?;
+    let expected = if_match.version_to_write(m.id, m.row_version)?;
     let txn = crate::services::begin_write(&state.db).await?;
-    service::delete_registration(
-        &txn,
-        &m,
-        if_match.expected_version().unwrap_or(m.row_version),
-    )
-    .await?;
+    service::delete_registration(&txn, &m, expected).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,6 +1,5 @@
 //! `/agencies`, `/sponsorships`, `/sponsorships/{id}/activities`: who sponsors (đỡ đầu)
 //! which commune, and what they did.
-use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -9,7 +8,7 @@ use entity::{agency, sponsorship};
 use crate::access::{Caller, Permission, Scope};
 use crate::auth::MaybeCaller;
 use crate::error::Result;
-use crate::extract::{etag, IfMatch, ValidJson, ValidQuery, Validate};
+use crate::extract::{IfMatch, ValidJson, ValidQuery, Validate};
 use crate::pagination::{Page, Pagination};
 use crate::services::sponsorships::{
     self as service, ActivityView, AgencyPatch, AgencyQuery, AgencyView, NewActivity, NewAgency,
@@ -25,22 +24,20 @@ impl Validate for NewActivity {}
 
 async fn agency_response(
     state: &AppState,
-    mut r: actix_web::HttpResponseBuilder,
+    r: actix_web::HttpResponseBuilder,
     m: &agency::Model,
 ) -> Result<HttpResponse> {
     let view = service::agency_view(&state.db, m).await?;
-    Ok(r.insert_header((header::ETAG, etag(m.id, m.row_version)))
-        .json(view))
+    Ok(crate::api::versioned(r, m.id, m.row_version, &view))
 }
 
 async fn sponsorship_response(
     state: &AppState,
-    mut r: actix_web::HttpResponseBuilder,
+    r: actix_web::HttpResponseBuilder,
     m: &sponsorship::Model,
 ) -> Result<HttpResponse> {
     let view = service::sponsorship_view(&state.db, m).await?;
-    Ok(r.insert_header((header::ETAG, etag(m.id, m.row_version)))
-        .json(view))
+    Ok(crate::api::versioned(r, m.id, m.row_version, &view))
 }
 
 /// Sponsoring agencies, with their totals.
@@ -94,8 +91,7 @@ pub async fn create_agency(
     service::validate_agency(&txn, &input).await?;
     let model = service::create_agency(&txn, &input).await?;
     txn.commit().await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/api/v1/agencies/{}", model.id)));
+    let response = crate::api::created(format!("/api/v1/agencies/{}", model.id));
     agency_response(&state, response, &model).await
 }
 
@@ -150,15 +146,9 @@ pub async fn patch_agency(
             ..service::agency_scope(&m)
         },
     )?;
-    if_match.check(&etag(m.id, m.row_version))?;
+    let expected = if_match.version_to_write(m.id, m.row_version)?;
     let txn = crate::services::begin_write(&state.db).await?;
-    let fresh = service::update_agency(
-        &txn,
-        &m,
-        &body.0,
-        if_match.expected_version().unwrap_or(m.row_version),
-    )
-    .await?;
+    let fresh = service::update_agency(&txn, &m, &body.0, expected).await?;
     txn.commit().await?;
     agency_response(&state, HttpResponse::Ok(), &fresh).await
 }
@@ -192,14 +182,9 @@ pub async fn delete_agency(
             ..service::agency_scope(&m)
         },
     )?;
-    if_match.check(&etag(m.id, m.row_version))?;
+    let expected = if_match.version_to_write(m.id, m.row_version)?;
     let txn = crate::services::begin_write(&state.db).await?;
-    service::delete_agency(
-        &txn,
-        &m,
-        if_match.expected_version().unwrap_or(m.row_version),
-    )
-    .await?;
+    service::delete_agency(&txn, &m, expected).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -257,11 +242,7 @@ pub async fn create_sponsorship(
     )?;
     let model = service::create_sponsorship(&txn, &input, &commune).await?;
     txn.commit().await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((
-        header::LOCATION,
-        format!("/api/v1/sponsorships/{}", model.id),
-    ));
+    let response = crate::api::created(format!("/api/v1/sponsorships/{}", model.id));
     sponsorship_response(&state, response, &model).await
 }
 
@@ -316,15 +297,9 @@ pub async fn patch_sponsorship(
             ..service::sponsorship_scope(&m)
         },
     )?;
-    if_match.check(&etag(m.id, m.row_version))?;
+    let expected = if_match.version_to_write(m.id, m.row_version)?;
     let txn = crate::services::begin_write(&state.db).await?;
-    let fresh = service::update_sponsorship(
-        &txn,
-        &m,
-        &body.0,
-        if_match.expected_version().unwrap_or(m.row_version),
-    )
-    .await?;
+    let fresh = service::update_sponsorship(&txn, &m, &body.0, expected).await?;
     txn.commit().await?;
     sponsorship_response(&state, HttpResponse::Ok(), &fresh).await
 }

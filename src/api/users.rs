@@ -1,6 +1,5 @@
 //! `/users`: admins manage everyone; province officers manage the district and commune
 //! users inside their province; everyone may read themselves and change their password.
-use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -64,10 +63,8 @@ async fn ensure_may_manage(state: &AppState, caller: &Caller, target: &user::Mod
     caller.ensure_may_manage_user(target.role, &place)
 }
 
-fn with_etag(mut response: actix_web::HttpResponseBuilder, m: &user::Model) -> HttpResponse {
-    response
-        .insert_header((header::ETAG, etag(m.id, m.row_version)))
-        .json(UserView::from(m))
+fn with_etag(response: actix_web::HttpResponseBuilder, m: &user::Model) -> HttpResponse {
+    crate::api::versioned(response, m.id, m.row_version, &UserView::from(m))
 }
 
 /// Users: all of them for admins; for province officers, those inside their province.
@@ -126,8 +123,7 @@ pub async fn create_user(
     )
     .await?;
     tracing::info!(user = ?model.username, role = ?model.role, by = ?caller.username, "user created");
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/api/v1/users/{}", model.id)));
+    let response = crate::api::created(format!("/api/v1/users/{}", model.id));
     Ok(with_etag(response, &model))
 }
 

@@ -26,13 +26,8 @@ pub use params::{CommuneQuery, DistrictQuery, OnQuery, ProvinceQuery, VillageQue
 impl Validate for UnitInput {}
 impl Validate for UnitPatch {}
 
-fn with_etag(
-    mut response: actix_web::HttpResponseBuilder,
-    m: &entity::unit::Model,
-) -> HttpResponse {
-    response
-        .insert_header((header::ETAG, etag(m.id, m.row_version)))
-        .json(UnitView::from(m))
+fn with_etag(response: actix_web::HttpResponseBuilder, m: &entity::unit::Model) -> HttpResponse {
+    crate::api::versioned(response, m.id, m.row_version, &UnitView::from(m))
 }
 
 fn json_bytes<T: serde::Serialize>(value: &T) -> Result<web::Bytes> {
@@ -111,9 +106,7 @@ pub async fn create(
         Level::Commune => format!("/api/v1/communes/{}", model.code),
         Level::Village => format!("/api/v1/villages/{}", model.code),
     };
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, location));
-    Ok(with_etag(response, &model))
+    Ok(with_etag(crate::api::created(location), &model))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -129,8 +122,8 @@ pub async fn patch(
     let txn = crate::services::begin_write(&state.db).await?;
     let current = units::get_on(&txn, level, code, on).await?;
     caller.ensure(permission(level), &units::scope_of(&current))?;
-    if_match.check(&etag(current.id, current.row_version))?;
-    let model = units::update(&txn, &current, patch, if_match.expected_version()).await?;
+    let expected = if_match.version_to_write(current.id, current.row_version)?;
+    let model = units::update(&txn, &current, patch, Some(expected)).await?;
     txn.commit().await?;
     state.units.invalidate();
     tracing::info!(level = level.as_str(), code = ?code, by = ?caller.username, "unit updated");
@@ -148,8 +141,8 @@ pub async fn delete(
     let txn = crate::services::begin_write(&state.db).await?;
     let current = units::get_on(&txn, level, code, on).await?;
     caller.ensure(permission(level), &units::scope_of(&current))?;
-    if_match.check(&etag(current.id, current.row_version))?;
-    units::delete(&txn, &current, if_match.expected_version()).await?;
+    let expected = if_match.version_to_write(current.id, current.row_version)?;
+    units::delete(&txn, &current, Some(expected)).await?;
     txn.commit().await?;
     state.units.invalidate();
     tracing::info!(level = level.as_str(), code = ?code, by = ?caller.username, "unit deleted");
