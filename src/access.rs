@@ -356,6 +356,21 @@ impl Caller {
         self.ensure(Permission::ManageUsers, place)
     }
 
+    /// 403 unless the caller may give a unit code to another province: a new version of a
+    /// code whose earlier versions sit in another province would take over that province's
+    /// users, assessments and registrations, which compare codes. Admins only (real moves,
+    /// such as communes that changed province in the 2025 reform).
+    pub fn ensure_may_move_codes_between_provinces(&self, code: &str, owner: &str) -> Result<()> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "the code {code} belongs to units of province {owner}; only an admin may give \
+                 it to another province"
+            )))
+        }
+    }
+
     /// 403 unless the caller may change their own role or scope: admins only.
     pub fn ensure_may_change_own_grant(&self) -> Result<()> {
         if self.is_admin() {

@@ -324,3 +324,55 @@ async fn answers_carry_security_headers_and_tokens_are_not_cached() {
     assert_eq!(token.status(), StatusCode::OK);
     assert_eq!(header(&token, "cache-control"), "no-store");
 }
+
+/// H1: a province cannot take over another province's unit codes. Hà Tĩnh creating, inside
+/// province 42, a new version of Nghệ An's retired commune 16663 is refused, by
+/// `POST /communes` and by `/sync/units` alike; an admin may move a code.
+#[tokio::test]
+async fn a_province_cannot_take_over_another_provinces_codes() {
+    let app = TestApp::spawn().await;
+    let admin = Some(app.admin_token.as_str());
+    let nghe_an =
+        json!({"code": "40", "name": "Nghệ An", "type": "tỉnh", "region": "north_central_coast"});
+    assert_eq!(
+        app.post("/api/v1/provinces", admin, &nghe_an)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let retired = json!({"code": "16663", "name": "Nghi Phong", "type": "xã", "province_code": "40",
+        "valid_from": "2025-07-01", "valid_to": "2025-12-31"});
+    assert_eq!(
+        app.post("/api/v1/communes", admin, &retired).await.status(),
+        StatusCode::CREATED
+    );
+    let ha_tinh = app.province(crate::helpers::HA_TINH).await;
+    let squat = json!({"code": "16663", "name": "Chiếm", "type": "xã", "province_code": "42",
+        "valid_from": "2026-01-01"});
+    let units_before = crate::helpers::count_rows(&app.db, "units").await;
+    let response = app.post("/api/v1/communes", Some(&ha_tinh), &squat).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let mut item = squat.clone();
+    item["level"] = json!("commune");
+    let batch = json!({"items": [item]});
+    let response = app.post("/api/v1/sync/units", Some(&ha_tinh), &batch).await;
+    assert_eq!(response.status(), StatusCode::MULTI_STATUS);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["results"][0]["status"], "error", "{body}");
+    assert_eq!(body["results"][0]["problem"]["status"], 403, "{body}");
+    assert_eq!(
+        crate::helpers::count_rows(&app.db, "units").await,
+        units_before
+    );
+    // Nghệ An's commune is still the one answered.
+    assert_eq!(
+        app.get_ok("/api/v1/communes/16663?on=2025-08-01", None)
+            .await["province_code"],
+        "40"
+    );
+    // An admin may move a code (communes did move between provinces in the 2025 reform).
+    assert_eq!(
+        app.post("/api/v1/communes", admin, &squat).await.status(),
+        StatusCode::CREATED
+    );
+}

@@ -96,6 +96,7 @@ pub async fn create(
     caller.ensure(permission(level), &claimed)?;
     let unit = units::validate_new(&txn, level, input, commune).await?;
     caller.ensure(permission(level), &unit.scope())?;
+    units::ensure_code_stays_in_its_province(&txn, caller, &unit).await?;
     let model = units::insert(&txn, &unit).await?;
     txn.commit().await?;
     state.units.invalidate();

@@ -100,6 +100,7 @@ impl Upserter for UnitUpserter<'_> {
         };
         let unit = units::validate_new(txn, level, input, item.commune_code.as_deref()).await?;
         caller.ensure(permission, &unit.scope())?;
+        units::ensure_code_stays_in_its_province(txn, caller, &unit).await?;
         if let Some(stored) = units::find_versions(txn, level, &unit.code)
             .await?
             .into_iter()

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use entity::unit::{self, Column, Entity as Units};
 
-use crate::access::{Permission, Scope};
+use crate::access::{Caller, Permission, Scope};
 use crate::domain::text::fold;
 use crate::domain::units::{full_name, resolve_version, Level, Period, Region};
 use crate::error::{ApiError, DbResultExt, FieldError, Result};

@@ -275,3 +275,19 @@ pub async fn validate_new<C: ConnectionTrait>(
         Err(ApiError::Validation(errors))
     }
 }
+
+/// A unit's identity is its code and its place: 403 (admins aside) when earlier versions of
+/// the new version's code sit in another province ([`Caller::ensure_may_move_codes_between_provinces`]).
+pub async fn ensure_code_stays_in_its_province<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    unit: &NewUnit,
+) -> Result<()> {
+    let province = unit.scope().province;
+    for version in find_versions(db, unit.level, &unit.code).await? {
+        if let Some(owner) = province_of(&version).filter(|p| Some(p) != province.as_ref()) {
+            caller.ensure_may_move_codes_between_provinces(&unit.code, &owner)?;
+        }
+    }
+    Ok(())
+}
