@@ -10,6 +10,7 @@
 //!   covers the target. The visibility rules ([`draft_reach`], [`Caller::sees_criteria_drafts`],
 //!   [`Caller::feed_reach`], [`Caller::user_reach`]) answer what a caller may read.
 use crate::error::{ApiError, Result};
+use entity::enums::Status;
 
 /// Role of a user (`docs/ROLES.md`); defined with the `users.role` column.
 pub use entity::enums::Role;
@@ -324,6 +325,35 @@ impl Caller {
                 "only admins and province officers list users".into(),
             )),
         }
+    }
+
+    /// 403 unless the caller's level decides on an assessment in `status`, so that it may
+    /// send it back to draft: a district what was submitted to it, a province what was
+    /// reviewed or appraised (admins: any). A district cannot undo the province's work.
+    pub fn ensure_may_return(&self, status: Status) -> Result<()> {
+        let waits_on_caller = match self.grant {
+            Grant::Admin => true,
+            Grant::District(_) => status == Status::Submitted,
+            Grant::Province(_) => matches!(status, Status::Reviewed | Status::Appraised),
+            _ => false,
+        };
+        if waits_on_caller {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "a {} assessment does not wait on the {} level's decision; only that level \
+                 returns it",
+                status.as_str(),
+                self.role().as_str()
+            )))
+        }
+    }
+
+    /// Whether the caller sees the user `user_id` who sits at `place`: themselves, and the
+    /// users inside their reach for managing users. Others answer 404, so a caller cannot
+    /// tell which user ids exist.
+    pub fn sees_user(&self, user_id: i32, place: &Scope) -> bool {
+        user_id == self.user_id || self.ensure(Permission::ManageUsers, place).is_ok()
     }
 
     /// 403 unless the caller may hand out `role`: admins any, province officers district,

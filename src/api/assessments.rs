@@ -254,6 +254,9 @@ async fn act(
         service::action_permission(action, kind),
         &service::scope_of(&m),
     )?;
+    if action == Action::Return {
+        caller.ensure_may_return(m.status)?;
+    }
     let expected = if_match.version_to_write(m.id, m.row_version)?;
     let txn = crate::services::begin_write(&state.db).await?;
     let fresh = service::transition(&txn, &m, action, expected, &caller.username, note).await?;

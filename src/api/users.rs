@@ -127,13 +127,12 @@ pub async fn create_user(
     Ok(with_etag(response, &model))
 }
 
+/// The user `id` if the caller sees it ([`Caller::sees_user`]); 404 otherwise, as for an id
+/// that does not exist.
 async fn load_visible(state: &AppState, caller: &Caller, id: i32) -> Result<user::Model> {
     let model = service::find(&state.db, id).await?;
-    if model.id != caller.user_id {
-        caller.ensure(
-            Permission::ManageUsers,
-            &service::place_of(&state.db, &model).await?,
-        )?;
+    if !caller.sees_user(model.id, &service::place_of(&state.db, &model).await?) {
+        return Err(ApiError::not_found(format!("user {id}")));
     }
     Ok(model)
 }
@@ -183,7 +182,7 @@ pub async fn patch_user(
     body: ValidJson<UserPatch>,
 ) -> Result<HttpResponse> {
     let body = body.0;
-    let current = service::find(&state.db, *id).await?;
+    let current = load_visible(&state, &caller, *id).await?;
     let changes_role = body.role.is_some() || body.scope.is_some();
     if current.id == caller.user_id {
         if changes_role {
@@ -227,7 +226,7 @@ pub async fn delete_user(
     caller: Caller,
     id: web::Path<i32>,
 ) -> Result<HttpResponse> {
-    let current = service::find(&state.db, *id).await?;
+    let current = load_visible(&state, &caller, *id).await?;
     if current.id == caller.user_id {
         return Err(ApiError::conflict("you cannot delete your own account"));
     }

@@ -39,6 +39,8 @@ use crate::helpers::{
 const U: u16 = 401;
 /// Refused: the role may not, or the target is outside the scope.
 const F: u16 = 403;
+/// Not found: what the caller may not see (a user outside its reach).
+const N: u16 = 404;
 
 #[derive(Debug, Clone, Copy)]
 enum Grant {
@@ -292,13 +294,15 @@ fn rows(w: &World) -> Vec<Row> {
         row(M::POST, "/api/v1/assessments/{id}/submit", format!("{assessment}/submit"), Some(note.clone()),
                                                                             [U,   412,  F,   F,    F,    F,    F,    412,  F,    F,    F]),
         // NOTE: the province reviews and returns too (`Permission::ReviewAssessments`,
-        // `ReturnAssessments`); the summary table names the district only.
+        // `ReturnAssessments`); the summary table names the district only. A level returns
+        // only what waits on its own decision: this assessment is submitted, so the
+        // district may return it and the province may not (`Caller::ensure_may_return`).
         row(M::POST, "/api/v1/assessments/{id}/review", format!("{assessment}/review"), Some(note.clone()),
                                                                             [U,   412,  F,   412,  F,    412,  F,    F,    F,    F,    F]),
         row(M::POST, "/api/v1/assessments/{id}/appraise", format!("{assessment}/appraise"), Some(note.clone()),
                                                                             [U,   412,  F,   412,  F,    F,    F,    F,    F,    F,    F]),
         row(M::POST, "/api/v1/assessments/{id}/return", format!("{assessment}/return"), Some(note.clone()),
-                                                                            [U,   412,  F,   412,  F,    412,  F,    F,    F,    F,    F]),
+                                                                            [U,   412,  F,   F,    F,    412,  F,    F,    F,    F,    F]),
         // NOTE: on a draft, those who may not see it get 404, not 403: the draft is
         // hidden from them (the other commune, district and province, sponsors).
         row(M::PUT, "/api/v1/assessments/{id}/indicator-values", format!("/api/v1/assessments/{}/indicator-values", w.draft), Some(values_meeting(1)),
@@ -344,14 +348,15 @@ fn rows(w: &World) -> Vec<Row> {
             Some(json!({"items": [{"agency_id": 999999, "commune_code": KY_LAC, "starts_on": "2021-01-01", "ends_on": "2021-12-31"}]})),
                                                                             [U,   207,  F,   207,  207,  F,    F,    F,    F,    F,    F]),
         // Users: admins everyone; province officers the district, commune and sponsor
-        // users inside their province.
+        // users inside their province. A user outside the caller's reach is not found
+        // (404), so user ids cannot be probed.
         row(M::POST, "/api/v1/users", "/api/v1/users",
             Some(json!({"username": "admin", "password": "long-enough-pw", "role": "district", "scope": "447"})),
                                                                             [U,   409,  F,   409,  F,    F,    F,    F,    F,    F,    F]),
         row(M::PATCH, "/api/v1/users/{id}", format!("/api/v1/users/{}", w.user), Some(json!({"password": "new-password-1"})),
-                                                                            [U,   412,  F,   412,  F,    F,    F,    F,    F,    F,    F]),
+                                                                            [U,   412,  N,   412,  N,    N,    N,    N,    N,    N,    N]),
         row(M::DELETE, "/api/v1/users/{id}", "/api/v1/users/{victim}", None,
-                                                                            [U,   204,  F,   204,  F,    F,    F,    F,    F,    F,    F]),
+                                                                            [U,   204,  N,   204,  N,    N,    N,    N,    N,    N,    N]),
         // NOTE: logging in, refreshing and revoking are open to all, tokens or not (the
         // bodies here are incomplete: 422).
         row(M::POST, "/api/v1/auth/token", "/api/v1/auth/token", Some(json!({"username": "admin"})),

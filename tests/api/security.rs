@@ -376,3 +376,46 @@ async fn a_province_cannot_take_over_another_provinces_codes() {
         StatusCode::CREATED
     );
 }
+
+/// L8: a level returns only what waits on its own decision: the district cannot send back
+/// an assessment the province already appraised; the province can.
+#[tokio::test]
+async fn a_district_cannot_return_what_the_province_appraised() {
+    use crate::helpers::{HA_TINH, KY_ANH, KY_LAC};
+    let app = TestApp::spawn().await;
+    let version = app.ha_tinh_version().await;
+    let id = app.appraised_assessment(version, KY_LAC, 20).await;
+    let ky_anh = app.district(KY_ANH).await;
+    let response = app.act(Some(&ky_anh), id, "return", Some("xem lại")).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let ha_tinh = app.province(HA_TINH).await;
+    let returned = app.act_ok(&ha_tinh, id, "return", Some("xem lại")).await;
+    assert_eq!(returned["status"], "draft");
+}
+
+/// L6: a signed-in user cannot tell which user ids exist: a user outside the caller's
+/// reach answers 404, like an id that does not exist, on GET, PATCH and DELETE.
+#[tokio::test]
+async fn users_outside_the_callers_reach_are_not_found() {
+    use crate::helpers::KY_ANH;
+    let app = TestApp::spawn().await;
+    let admin_id = app.get_ok("/api/v1/auth/me", Some(&app.admin_token)).await["id"].clone();
+    let ky_anh = app.district(KY_ANH).await;
+    for path in [
+        format!("/api/v1/users/{admin_id}"),
+        "/api/v1/users/999999".to_string(),
+    ] {
+        let response = app.get(&path, Some(&ky_anh)).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let response = app.delete(&path, Some(&ky_anh)).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let response = app
+            .patch(
+                &path,
+                Some(&ky_anh),
+                &json!({"password": "another-password-1"}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+}

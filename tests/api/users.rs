@@ -182,21 +182,22 @@ async fn province_officers_list_read_and_delete_only_their_provinces_users() {
     app.expect_refusals_changing_nothing(
         &["users"],
         &[
+            // Another province's user is not found for Nghệ An (ids cannot be probed).
             (
                 Method::GET,
                 &path,
                 Some(&nghe_an),
                 NO_BODY,
-                403,
-                "forbidden",
+                404,
+                "not-found",
             ),
             (
                 Method::DELETE,
                 &path,
                 Some(&nghe_an),
                 NO_BODY,
-                403,
-                "forbidden",
+                404,
+                "not-found",
             ),
         ],
     )
@@ -230,6 +231,11 @@ async fn user_writes_need_a_token_and_the_right_role() {
             None => (401, "unauthorized"),
             Some(_) => (403, "forbidden"),
         };
+        // The admin is outside every one of these callers' reach: not found.
+        let (hidden, hidden_problem) = match token {
+            None => (401, "unauthorized"),
+            Some(_) => (404, "not-found"),
+        };
         let token = token.as_deref();
         rows.extend([
             (Method::POST, users, token, &body, status, problem),
@@ -239,16 +245,16 @@ async fn user_writes_need_a_token_and_the_right_role() {
                 admin_path.as_str(),
                 token,
                 &password,
-                status,
-                problem,
+                hidden,
+                hidden_problem,
             ),
             (
                 Method::DELETE,
                 admin_path.as_str(),
                 token,
                 NO_BODY,
-                status,
-                problem,
+                hidden,
+                hidden_problem,
             ),
         ]);
     }
