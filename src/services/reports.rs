@@ -336,6 +336,17 @@ fn numeric_code(code: &str) -> (Vec<u32>, String) {
     )
 }
 
+/// A CSV cell a spreadsheet will not run: text starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return is read as a formula by Excel and LibreOffice (a criterion named
+/// `=HYPERLINK(…)` would become a live link in an officer's report), so it gets a leading
+/// apostrophe, which spreadsheets show as text (OWASP's advice on CSV injection).
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
 /// The report as CSV for spreadsheets: UTF-8 with a byte-order mark (Excel then reads
 /// Vietnamese correctly), one row per figure: `section,key,name,value`.
 pub fn to_csv(reports: &[ProgressReport]) -> Result<Vec<u8>> {
@@ -346,7 +357,8 @@ pub fn to_csv(reports: &[ProgressReport]) -> Result<Vec<u8>> {
     for r in reports {
         let year = r.year.to_string();
         let mut put = |section: &str, key: &str, name: &str, value: String| {
-            w.write_record([year.as_str(), section, key, name, value.as_str()])
+            let cells = [year.as_str(), section, key, name, value.as_str()];
+            w.write_record(cells.map(|c| spreadsheet_safe(c).into_owned()))
                 .map_err(failed)
         };
         put(
@@ -397,4 +409,45 @@ pub fn to_csv(reports: &[ProgressReport]) -> Result<Vec<u8>> {
     w.into_inner().map_err(|e| {
         crate::error::ApiError::Internal(anyhow::anyhow!("writing the CSV failed: {e}"))
     })
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_in_every_cell() {
+        let report = ProgressReport {
+            scope: ReportScope {
+                province: Some("=1+1".into()),
+                district: None,
+            },
+            year: 2024,
+            units: 3,
+            by_level: BTreeMap::new(),
+            registered: BTreeMap::new(),
+            assessed_units: 1,
+            mean_criteria_met: None,
+            criteria: vec![CriterionRate {
+                code: "@SUM(A1)".into(),
+                name: "=HYPERLINK(\"http://evil\",\"x\")".into(),
+                met_rate: 0.5,
+                assessed: 1,
+            }],
+            hardest: vec!["-2".into(), "+3".into()],
+            sponsorship: SponsorshipFigures::default(),
+        };
+        let text = String::from_utf8(to_csv(&[report]).unwrap()).unwrap();
+        let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "a formula reached the CSV: {cell:?}"
+                );
+            }
+        }
+        assert!(text.contains("'=HYPERLINK"));
+        assert_eq!(spreadsheet_safe("Kỳ Lạc"), "Kỳ Lạc");
+    }
 }
