@@ -327,6 +327,24 @@ impl Caller {
         }
     }
 
+    /// 403 unless the caller may book a sponsorship (and its funding) in the name of agency
+    /// `agency_id`, which sits in `agency_province` (`None`: a national agency): admins
+    /// any agency, others a national one or one of their own province.
+    pub fn ensure_may_use_agency(
+        &self,
+        agency_id: i32,
+        agency_province: Option<&str>,
+    ) -> Result<()> {
+        match (&self.grant, agency_province) {
+            (Grant::Admin, _) | (_, None) => Ok(()),
+            (Grant::Province(own), Some(p)) if own == p => Ok(()),
+            (_, Some(p)) => Err(ApiError::Forbidden(format!(
+                "agency {agency_id} belongs to province {p}; a sponsorship needs a national \
+                 agency or one of your province"
+            ))),
+        }
+    }
+
     /// 403 unless the caller's level decides on an assessment in `status`, so that it may
     /// send it back to draft: a district what was submitted to it, a province what was
     /// reviewed or appraised (admins: any). A district cannot undo the province's work.

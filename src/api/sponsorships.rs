@@ -235,11 +235,12 @@ pub async fn create_sponsorship(
     let input = body.0;
     caller.ensure_role(Permission::ManageSponsorships)?;
     let txn = crate::services::begin_write(&state.db).await?;
-    let (_, commune) = service::validate_sponsorship(&txn, &input).await?;
+    let (agency, commune) = service::validate_sponsorship(&txn, &input).await?;
     caller.ensure(
         Permission::ManageSponsorships,
         &crate::services::units::scope_of(&commune),
     )?;
+    caller.ensure_may_use_agency(agency.id, agency.province_code.as_deref())?;
     let model = service::create_sponsorship(&txn, &input, &commune).await?;
     txn.commit().await?;
     let response = crate::api::created(format!("/api/v1/sponsorships/{}", model.id));

@@ -419,3 +419,53 @@ async fn users_outside_the_callers_reach_are_not_found() {
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+/// M1: a province cannot book a sponsorship (and funding) in the name of another
+/// province's agency, by POST or by sync; a national agency is fine.
+#[tokio::test]
+async fn a_sponsorship_needs_a_national_agency_or_one_of_the_callers_province() {
+    use crate::helpers::{HA_TINH, KY_LAC};
+    let app = TestApp::spawn().await;
+    let admin = Some(app.admin_token.as_str());
+    let nghe_an =
+        json!({"code": "40", "name": "Nghệ An", "type": "tỉnh", "region": "north_central_coast"});
+    assert_eq!(
+        app.post("/api/v1/provinces", admin, &nghe_an)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let theirs = app
+        .created(
+            "/api/v1/agencies",
+            &app.admin_token,
+            &json!({"name": "Sở Nông nghiệp Nghệ An", "kind": "state", "province_code": "40"}),
+        )
+        .await["id"]
+        .clone();
+    let national = app
+        .created(
+            "/api/v1/agencies",
+            &app.admin_token,
+            &json!({"name": "Bộ Nông nghiệp", "kind": "state"}),
+        )
+        .await["id"]
+        .clone();
+    let ha_tinh = app.province(HA_TINH).await;
+    let body = |agency: &Value| json!({"agency_id": agency, "commune_code": KY_LAC, "starts_on": "2021-01-01", "ends_on": "2021-12-31"});
+    let response = app
+        .post("/api/v1/sponsorships", Some(&ha_tinh), &body(&theirs))
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let batch = json!({"items": [body(&theirs)]});
+    let response = app
+        .post("/api/v1/sync/sponsorships", Some(&ha_tinh), &batch)
+        .await;
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["results"][0]["problem"]["status"], 403, "{answer}");
+    assert_eq!(crate::helpers::count_rows(&app.db, "sponsorships").await, 0);
+    let response = app
+        .post("/api/v1/sponsorships", Some(&ha_tinh), &body(&national))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+}

@@ -28,9 +28,11 @@ impl Upserter for SponsorshipUpserter<'_> {
 
     async fn apply(&mut self, txn: &DatabaseTransaction, item: NewSponsorship) -> Result<Applied> {
         let key = Self::key(&item);
-        let (_, commune) = sponsorships::validate_sponsorship(txn, &item).await?;
+        let (agency, commune) = sponsorships::validate_sponsorship(txn, &item).await?;
         self.caller
             .ensure(Permission::ManageSponsorships, &units::scope_of(&commune))?;
+        self.caller
+            .ensure_may_use_agency(agency.id, agency.province_code.as_deref())?;
         let stored = sponsorship::Entity::find()
             .filter(sponsorship::Column::AgencyId.eq(item.agency_id))
             .filter(sponsorship::Column::CommuneCode.eq(&item.commune_code))
