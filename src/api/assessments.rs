@@ -174,7 +174,7 @@ pub async fn patch_one(
     let (m, expected) = load_for_author(&state, &caller, *id, &if_match).await?;
     let txn = crate::services::begin_write(&state.db).await?;
     let fresh = match body.0.assessed_on {
-        Some(on) => service::reschedule(&txn, &m, on, expected).await?,
+        Some(on) => service::reschedule(&txn, &caller, &m, on, expected).await?,
         None => m,
     };
     txn.commit().await?;

@@ -469,3 +469,32 @@ async fn a_sponsorship_needs_a_national_agency_or_one_of_the_callers_province() 
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
 }
+
+/// M4: moving an assessment's date re-resolves its unit, which may sit elsewhere on the
+/// new date; the author must cover the new place as on create. Commune 18838 belonged to
+/// district 447 (Kỳ Anh) until the reform and to no district after it, so Kỳ Anh's review
+/// cannot be moved past the reform (it would leave the district's reach).
+#[tokio::test]
+async fn moving_an_assessments_date_checks_the_scope_of_its_new_place() {
+    use crate::helpers::KY_ANH;
+    let app = TestApp::spawn().await;
+    let version = app.ha_tinh_version().await;
+    let ky_anh = app.district(KY_ANH).await;
+    let body = json!({"unit_code": "18838", "criteria_version_id": version,
+        "assessed_on": "2024-05-02", "kind": "district_review"});
+    let created = app.created("/api/v1/assessments", &ky_anh, &body).await;
+    let path = format!("/api/v1/assessments/{}", created["id"]);
+    let etag = app.etag(&path, Some(&ky_anh)).await;
+    let response = app
+        .send_if_match(
+            reqwest::Method::PATCH,
+            &path,
+            &ky_anh,
+            &etag,
+            Some(&json!({"assessed_on": "2025-08-01"})),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let stored = app.get_ok(&path, Some(&ky_anh)).await;
+    assert_eq!(stored["assessed_on"], "2024-05-02");
+}

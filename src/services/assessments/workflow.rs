@@ -120,6 +120,7 @@ pub async fn delete_draft<C: ConnectionTrait>(
 /// Moves a draft to another date (the unit's version and thresholds follow the date).
 pub async fn reschedule<C: ConnectionTrait>(
     db: &C,
+    caller: &Caller,
     m: &assessment::Model,
     on: NaiveDate,
     expected: i32,
@@ -135,8 +136,11 @@ pub async fn reschedule<C: ConnectionTrait>(
         },
     )
     .await?;
-    claim(db, m, expected, Status::Draft, Status::Draft).await?;
+    // The unit is resolved again on the new date and may sit elsewhere then (codes moved in
+    // the 2025 reform): the author must cover the new place as on create.
     let scope = prepared.scope();
+    caller.ensure(author_permission(m.kind), &scope)?;
+    claim(db, m, expected, Status::Draft, Status::Draft).await?;
     Assessments::update_many()
         .col_expr(A::AssessedOn, Expr::value(on))
         .col_expr(A::Year, Expr::value(on.year()))
