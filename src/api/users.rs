@@ -11,6 +11,7 @@ use crate::access::{Caller, Permission, Role};
 use crate::error::{ApiError, FieldError, Result};
 use crate::extract::{etag, IfMatch, ValidJson, ValidQuery, Validate};
 use crate::pagination::{Page, Pagination};
+use crate::services::logins;
 use crate::services::users::{self as service, UserQuery, UserView};
 use crate::state::AppState;
 
@@ -38,7 +39,12 @@ impl Validate for NewUser {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    /// The new password, 10 to 200 characters.
     pub password: Option<String>,
+    /// Your current password: required to change your own password (a stolen access token
+    /// must not become the account). Resetting another user's password (admins; province
+    /// officers for the users they manage) does not need it.
+    pub current_password: Option<String>,
     pub role: Option<Role>,
     #[serde(default, deserialize_with = "crate::patch::double_option")]
     #[schema(value_type = Option<String>)]
@@ -127,6 +133,29 @@ pub async fn create_user(
     Ok(with_etag(response, &model))
 }
 
+/// A self-service password change proves the current password, as a login would: it
+/// takes a slot of the failed-login limits first, so a stolen token cannot guess it
+/// faster than a login could.
+async fn confirm_current_password(
+    state: &AppState,
+    user: &user::Model,
+    given: Option<&str>,
+    address: Option<std::net::IpAddr>,
+) -> Result<()> {
+    let Some(given) = given.filter(|g| !g.is_empty()) else {
+        return Err(ApiError::invalid(
+            "current_password",
+            "is required to change your own password",
+        ));
+    };
+    let slot = logins::take_slot(&state.db, &state.logins, &user.username, address).await?;
+    if !service::verify_password(given, &user.password_hash).await {
+        tracing::warn!(user = ?user.username, address = ?address, "wrong current password");
+        return Err(ApiError::Forbidden("the current password is wrong".into()));
+    }
+    logins::succeeded(&state.db, slot).await
+}
+
 /// The user `id` if the caller sees it ([`Caller::sees_user`]); 404 otherwise, as for an id
 /// that does not exist.
 async fn load_visible(state: &AppState, caller: &Caller, id: i32) -> Result<user::Model> {
@@ -159,7 +188,9 @@ pub async fn get_user(
     Ok(with_etag(HttpResponse::Ok(), &model))
 }
 
-/// Change a user's password, role or scope. Users may change their own password only.
+/// Change a user's password, role or scope. Users may change their own password only, and
+/// only with their current password (`current_password`; wrong: 403, and the attempt counts
+/// toward the failed-login limits: 429 past them).
 #[utoipa::path(
     tag = "users",
     params(("id" = i32, Path), ("If-Match" = Option<String>, Header, description = "The ETag read; 412 when stale")),
@@ -170,12 +201,14 @@ pub async fn get_user(
         (status = 403, response = crate::openapi::responses::Forbidden),
         (status = 404, response = crate::openapi::responses::NotFound),
         (status = 412, response = crate::openapi::responses::PreconditionFailed),
+        (status = 429, response = crate::openapi::responses::TooManyRequests),
     ),
     security(("bearer" = []))
 )]
 #[patch("/users/{id}")]
 pub async fn patch_user(
     state: web::Data<AppState>,
+    request: actix_web::HttpRequest,
     caller: Caller,
     id: web::Path<i32>,
     if_match: IfMatch,
@@ -187,6 +220,11 @@ pub async fn patch_user(
     if current.id == caller.user_id {
         if changes_role {
             caller.ensure_may_change_own_grant()?;
+        }
+        if body.password.is_some() {
+            let address = request.peer_addr().map(|a| a.ip());
+            confirm_current_password(&state, &current, body.current_password.as_deref(), address)
+                .await?;
         }
     } else {
         ensure_may_manage(&state, &caller, &current).await?;

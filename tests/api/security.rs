@@ -498,3 +498,41 @@ async fn moving_an_assessments_date_checks_the_scope_of_its_new_place() {
     let stored = app.get_ok(&path, Some(&ky_anh)).await;
     assert_eq!(stored["assessed_on"], "2024-05-02");
 }
+
+/// M3: changing one's own password needs the current one, so a stolen access token does
+/// not become the account; an admin resetting another user's password does not.
+#[tokio::test]
+async fn changing_ones_own_password_needs_the_current_one() {
+    use crate::helpers::USER_PASSWORD;
+    let app = TestApp::spawn().await;
+    let user = app.create_user(ntm_api::access::Role::Viewer, None).await;
+    let token = app
+        .keys()
+        .issue_access(user.id, "viewer", None, chrono::Utc::now())
+        .unwrap();
+    let path = format!("/api/v1/users/{}", user.id);
+    let without = json!({"password": "a-stolen-token-password"});
+    let response = app.patch(&path, Some(&token), &without).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let wrong = json!({"password": "a-stolen-token-password", "current_password": "a-guess-guess"});
+    let response = app.patch(&path, Some(&token), &wrong).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let login = json!({"username": user.username, "password": USER_PASSWORD});
+    assert_eq!(
+        app.post("/api/v1/auth/token", None, &login).await.status(),
+        StatusCode::OK,
+        "the password is unchanged"
+    );
+    let right = json!({"password": "my-own-new-password", "current_password": USER_PASSWORD});
+    assert_eq!(
+        app.patch(&path, Some(&token), &right).await.status(),
+        StatusCode::OK
+    );
+    let reset = json!({"password": "reset-by-the-admin"});
+    assert_eq!(
+        app.patch(&path, Some(&app.admin_token), &reset)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}

@@ -290,7 +290,8 @@ async fn users_change_their_own_password_but_not_their_role() {
     )])
     .await;
     // A stale ETag is refused and changes nothing.
-    let new_password = json!({"password": "a-brand-new-password"});
+    let new_password = json!({"password": "a-brand-new-password",
+        "current_password": crate::helpers::USER_PASSWORD});
     let stale = app
         .send_if_match(Method::PATCH, &path, &token, "\"0-0\"", Some(&new_password))
         .await;
