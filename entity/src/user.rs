@@ -14,6 +14,9 @@ pub struct Model {
     pub role: Role,
     pub scope: Option<String>,
     pub row_version: i32,
+    /// Access tokens issued (`iat`, whole seconds) before this instant are refused: set
+    /// when the password changes and at logout.
+    pub tokens_valid_after: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

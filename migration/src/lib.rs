@@ -15,6 +15,7 @@ mod m20261123_000006_sponsorships;
 mod m20261123_000007_idempotency;
 mod m20261123_000008_change_province;
 mod m20261201_000009_login_attempts;
+mod m20261201_000010_tokens_valid_after;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_idempotency::Migration),
             Box::new(m20261123_000008_change_province::Migration),
             Box::new(m20261201_000009_login_attempts::Migration),
+            Box::new(m20261201_000010_tokens_valid_after::Migration),
         ]
     }
 }

@@ -98,6 +98,18 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError>
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the token's user no longer exists".into()))?;
+    // Tokens from before a password change or a logout stop at once. `iat` has whole
+    // seconds, and the instant is stored truncated to its second, so a token issued in
+    // that same second, just before, still passes (documented in README, Security).
+    if user
+        .tokens_valid_after
+        .is_some_and(|after| claims.iat < after.timestamp())
+    {
+        return Err(ApiError::Unauthorized(
+            "this access token was issued before a logout or a password change; log in again"
+                .into(),
+        ));
+    }
     let grant = Grant::new(user.role, user.scope.as_deref())
         .map_err(|e| anyhow::anyhow!("user {} has an inconsistent grant: {e}", user.id))?;
     Ok(Caller {

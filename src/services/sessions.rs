@@ -94,24 +94,22 @@ pub async fn rotate(
     Ok(user)
 }
 
-/// Revokes the refresh token whose hash is `hash` (already revoked: nothing to do);
-/// an unknown token is a 401.
+/// Logs out: revokes the refresh token whose hash is `hash` (already revoked: nothing to
+/// do) and ends its user's access tokens issued until now (an unknown token is a 401).
 pub async fn revoke(db: &DatabaseConnection, hash: &str) -> Result<()> {
-    let now = Utc::now();
-    let result = refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+    let stored = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("unknown refresh token".into()))?;
+    let txn = crate::services::begin_write(db).await?;
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(refresh_token::Column::Id.eq(stored.id))
         .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
-    if result.rows_affected == 0 {
-        let known = refresh_token::Entity::find()
-            .filter(refresh_token::Column::TokenHash.eq(hash))
-            .one(db)
-            .await?;
-        if known.is_none() {
-            return Err(ApiError::Unauthorized("unknown refresh token".into()));
-        }
-    }
+    crate::services::users::end_access_tokens(&txn, stored.user_id).await?;
+    txn.commit().await?;
     Ok(())
 }

@@ -125,7 +125,9 @@ pub async fn update(
         .col_expr(Column::RowVersion, Expr::value(current.row_version + 1))
         .col_expr(Column::UpdatedAt, Expr::value(now));
     if let Some(hash) = password_hash {
-        update = update.col_expr(Column::PasswordHash, Expr::value(hash));
+        update = update
+            .col_expr(Column::PasswordHash, Expr::value(hash))
+            .col_expr(Column::TokensValidAfter, Expr::value(whole_second(now)));
         entity::refresh_token::Entity::update_many()
             .col_expr(entity::refresh_token::Column::RevokedAt, Expr::value(now))
             .filter(entity::refresh_token::Column::UserId.eq(current.id))
@@ -142,6 +144,24 @@ pub async fn update(
         crate::services::reload_updated::<_, Users>(&txn, result, current.id, "user").await?;
     txn.commit().await?;
     Ok(model)
+}
+
+/// `at` truncated to its second: access tokens carry `iat` in whole seconds.
+pub fn whole_second(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at)
+}
+
+/// Ends every access token of `user_id` issued before now (logout).
+pub async fn end_access_tokens<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<()> {
+    Users::update_many()
+        .col_expr(
+            Column::TokensValidAfter,
+            Expr::value(whole_second(Utc::now())),
+        )
+        .filter(Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Deletes a user and their refresh tokens (their access tokens fail at once: the

@@ -536,3 +536,70 @@ async fn changing_ones_own_password_needs_the_current_one() {
         StatusCode::OK
     );
 }
+
+/// L5: access tokens stop at logout and at a password change, not 15 minutes later. (The
+/// check has whole-second precision, as `iat` has; the test waits past the second.)
+#[tokio::test]
+async fn access_tokens_stop_at_logout_and_at_a_password_change() {
+    use crate::helpers::USER_PASSWORD;
+    let app = TestApp::spawn().await;
+    let user = app.create_user(ntm_api::access::Role::Viewer, None).await;
+    let login = |password: &str| json!({"username": user.username, "password": password});
+    let pair: Value = app
+        .post("/api/v1/auth/token", None, &login(USER_PASSWORD))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let access = pair["access_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.get("/api/v1/auth/me", Some(&access)).await.status(),
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let revoke = json!({"refresh_token": pair["refresh_token"]});
+    assert_eq!(
+        app.post("/api/v1/auth/revoke", None, &revoke)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get("/api/v1/auth/me", Some(&access)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // A new login works at once; a password change then ends that token too.
+    let pair: Value = app
+        .post("/api/v1/auth/token", None, &login(USER_PASSWORD))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let access = pair["access_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.get("/api/v1/auth/me", Some(&access)).await.status(),
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let path = format!("/api/v1/users/{}", user.id);
+    let change = json!({"password": "a-changed-password", "current_password": USER_PASSWORD});
+    assert_eq!(
+        app.patch(&path, Some(&access), &change).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/api/v1/auth/me", Some(&access)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let fresh: Value = app
+        .post("/api/v1/auth/token", None, &login("a-changed-password"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let fresh = fresh["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.get("/api/v1/auth/me", Some(fresh)).await.status(),
+        StatusCode::OK
+    );
+}
