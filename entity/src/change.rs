@@ -13,6 +13,9 @@ pub struct Model {
     pub data: Option<Json>,
     /// The province the change concerns (none for national data).
     pub province_code: Option<String>,
+    /// About a draft: read only by those who may read the draft (the province's officers
+    /// for a provincial draft; admins and viewers for a national one).
+    pub draft: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

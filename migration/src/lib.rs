@@ -16,6 +16,7 @@ mod m20261123_000007_idempotency;
 mod m20261123_000008_change_province;
 mod m20261201_000009_login_attempts;
 mod m20261201_000010_tokens_valid_after;
+mod m20261201_000011_change_drafts;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_change_province::Migration),
             Box::new(m20261201_000009_login_attempts::Migration),
             Box::new(m20261201_000010_tokens_valid_after::Migration),
+            Box::new(m20261201_000011_change_drafts::Migration),
         ]
     }
 }

@@ -38,6 +38,31 @@ pub async fn record<C: ConnectionTrait, T: Serialize>(
     op: Op,
     data: Option<&T>,
 ) -> Result<(), DbErr> {
+    insert(conn, entity, key, province, op, data, false).await
+}
+
+/// Records a change to a draft (a criteria version being written): province officers read
+/// it only for their own province, never for a national draft, which only admins and
+/// viewers may read.
+pub async fn record_draft<C: ConnectionTrait, T: Serialize>(
+    conn: &C,
+    entity: &str,
+    key: &str,
+    province: Option<&str>,
+    data: Option<&T>,
+) -> Result<(), DbErr> {
+    insert(conn, entity, key, province, Op::Upsert, data, true).await
+}
+
+async fn insert<C: ConnectionTrait, T: Serialize>(
+    conn: &C,
+    entity: &str,
+    key: &str,
+    province: Option<&str>,
+    op: Op,
+    data: Option<&T>,
+    draft: bool,
+) -> Result<(), DbErr> {
     if conn.get_database_backend() == DbBackend::Postgres {
         conn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({FEED_LOCK})"))
             .await?;
@@ -58,6 +83,7 @@ pub async fn record<C: ConnectionTrait, T: Serialize>(
         at: Set(now),
         data: Set(data),
         province_code: Set(province.map(str::to_string)),
+        draft: Set(draft),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -121,7 +147,11 @@ pub async fn read<C: ConnectionTrait>(
         select = select.filter(
             Condition::any()
                 .add(change::Column::ProvinceCode.eq(province.as_str()))
-                .add(change::Column::ProvinceCode.is_null()),
+                .add(
+                    Condition::all()
+                        .add(change::Column::ProvinceCode.is_null())
+                        .add(change::Column::Draft.eq(false)),
+                ),
         );
     }
     let rows = select

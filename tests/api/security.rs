@@ -603,3 +603,58 @@ async fn access_tokens_stop_at_logout_and_at_a_password_change() {
         StatusCode::OK
     );
 }
+
+/// L1: a national criteria draft (label, document number, dates) reaches admins and viewers
+/// through `/changes`, not the province officers it answers 404 to; once published it is in
+/// everyone's feed. A province's own provincial draft stays in its feed.
+#[tokio::test]
+async fn drafts_appear_in_the_feed_only_for_those_who_may_read_them() {
+    use crate::helpers::HA_TINH;
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token.clone();
+    let set = app
+        .criteria_set(&admin, "NTM-TEST-NATIONAL", "national")
+        .await;
+    let draft = app.draft_version(&admin, set, "Bản nháp quốc gia").await;
+    let key = draft["id"].to_string();
+    let ha_tinh = app.province(HA_TINH).await;
+    let viewer = app.viewer().await;
+    let entries = |token: String| {
+        let app = &app;
+        let key = key.clone();
+        async move {
+            let feed = app.get_ok("/api/v1/changes?limit=1000", Some(&token)).await;
+            feed["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["entity"] == "criteria_version" && e["key"] == key.as_str())
+                .count()
+        }
+    };
+    assert_eq!(
+        entries(ha_tinh.clone()).await,
+        0,
+        "a province reads a national draft"
+    );
+    assert_eq!(entries(viewer.clone()).await, 1);
+    assert_eq!(entries(admin.clone()).await, 1);
+    let response = app
+        .get(&format!("/api/v1/criteria-versions/{key}"), Some(&ha_tinh))
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    app.publish(&admin, draft["id"].as_i64().unwrap()).await;
+    assert_eq!(entries(ha_tinh.clone()).await, 1, "the published version");
+    // Hà Tĩnh's own provincial draft is in Hà Tĩnh's feed.
+    let own = app.criteria_set(&ha_tinh, "NTM-TEST-42", HA_TINH).await;
+    let own_draft = app.draft_version(&ha_tinh, own, "Bản nháp tỉnh").await;
+    let feed = app
+        .get_ok("/api/v1/changes?limit=1000", Some(&ha_tinh))
+        .await;
+    assert!(feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["entity"] == "criteria_version"
+            && e["key"].as_str() == Some(own_draft["id"].to_string().as_str())));
+}

@@ -144,15 +144,13 @@ pub(super) async fn record<C: ConnectionTrait>(
     set: &criteria_set::Model,
     v: &criteria_version::Model,
 ) -> Result<()> {
-    changes::record(
-        db,
-        "criteria_version",
-        &v.id.to_string(),
-        province_of_set(set),
-        changes::Op::Upsert,
-        Some(&summary(set, v)),
-    )
-    .await?;
+    let (key, province, view) = (v.id.to_string(), province_of_set(set), summary(set, v));
+    if v.status == VersionStatus::Draft {
+        changes::record_draft(db, "criteria_version", &key, province, Some(&view)).await?;
+    } else {
+        let op = changes::Op::Upsert;
+        changes::record(db, "criteria_version", &key, province, op, Some(&view)).await?;
+    }
     Ok(())
 }
 
