@@ -3,6 +3,11 @@
 //! 422. Keys belong to the authenticated user and expire after 24 hours. Token requests
 //! (`/auth/*`) are not stored (their answers are secrets), nor are 5xx answers (a retry
 //! should run again).
+//!
+//! What is kept is bounded: dry runs of `/sync/*` are not kept at all (they write
+//! nothing, so a retry is harmless); an answer larger than [`MAX_KEPT_ANSWER`], or one
+//! that would take its user's kept answers past [`MAX_KEPT_PER_USER`], is recorded without
+//! its body, so a retry is still not run twice but answers 409 saying so.
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -12,7 +17,7 @@ use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
 use chrono::{Duration, Utc};
 use futures_util::StreamExt;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, SqlErr};
 use sha2::{Digest, Sha256};
 
 use entity::idempotency_key::{self, Column as K, Entity as Keys};
@@ -22,6 +27,12 @@ use crate::state::AppState;
 
 pub const HEADER: &str = "idempotency-key";
 const MAX_BODY: usize = 16 * 1024 * 1024;
+/// The largest answer kept for a replay.
+pub const MAX_KEPT_ANSWER: usize = 128 * 1024;
+/// The answers kept per user (24 hours of them).
+pub const MAX_KEPT_PER_USER: i64 = 4 * 1024 * 1024;
+/// Marks, among the kept headers, an answer whose body was not kept (its size).
+const NOT_KEPT: &str = "x-answer-not-kept";
 /// Response headers replayed with the stored body.
 const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
@@ -79,6 +90,13 @@ pub async fn middleware(
         body.extend_from_slice(&chunk);
     }
     let body = body.freeze();
+    if req.path().starts_with("/api/v1/sync/") && is_dry_run(&body) {
+        req.set_payload(Payload::from(body));
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
     let mut hasher = Sha256::new();
     hasher.update(req.method().as_str());
     hasher.update(req.uri().to_string());
@@ -132,6 +150,24 @@ pub async fn middleware(
     let bytes = to_bytes(body)
         .await
         .map_err(|_| ApiError::Internal(anyhow::anyhow!("reading a response body failed")))?;
+    let kept_so_far: i64 = Keys::find()
+        .select_only()
+        .column_as(
+            Expr::cust("COALESCE(SUM(LENGTH(response_body)), 0)"),
+            "kept",
+        )
+        .filter(K::UserId.eq(user_id))
+        .into_tuple::<i64>()
+        .one(db)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    let keep_body =
+        bytes.len() <= MAX_KEPT_ANSWER && kept_so_far + bytes.len() as i64 <= MAX_KEPT_PER_USER;
+    if !keep_body {
+        kept.insert(NOT_KEPT.to_string(), bytes.len().into());
+    }
     let stored = if status.is_server_error() {
         Keys::delete_by_id(row.id).exec(db).await.map(|_| ())
     } else {
@@ -143,7 +179,7 @@ pub async fn middleware(
             )
             .col_expr(
                 K::ResponseBody,
-                Expr::value(String::from_utf8_lossy(&bytes).into_owned()),
+                Expr::value(keep_body.then(|| String::from_utf8_lossy(&bytes).into_owned())),
             )
             .col_expr(K::UpdatedAt, Expr::value(Utc::now()))
             .filter(K::Id.eq(row.id))
@@ -156,6 +192,16 @@ pub async fn middleware(
     }
     let response = head.set_body(BoxBody::new(bytes));
     Ok(ServiceResponse::new(http, response))
+}
+
+/// Whether a `/sync/*` body asks for a dry run (`"dry_run": true`).
+fn is_dry_run(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[serde(default)]
+        dry_run: bool,
+    }
+    serde_json::from_slice::<Probe>(body).is_ok_and(|p| p.dry_run)
 }
 
 fn replay(existing: Option<idempotency_key::Model>, hash: &str) -> HttpResponse {
@@ -176,9 +222,22 @@ fn replay(existing: Option<idempotency_key::Model>, hash: &str) -> HttpResponse 
         ));
     }
     let status = StatusCode::from_u16(row.status_code as u16).unwrap_or(StatusCode::OK);
+    if let Some(size) = row
+        .response_headers
+        .as_ref()
+        .and_then(|h| h.get(NOT_KEPT))
+        .and_then(|v| v.as_u64())
+    {
+        return problem(ApiError::conflict(format!(
+            "the first request with this Idempotency-Key was answered {} but its answer ({} \
+             KiB) was too large to keep; it was not run again: read the result instead",
+            status.as_u16(),
+            size.div_ceil(1024)
+        )));
+    }
     let mut response = HttpResponse::build(status);
     if let Some(serde_json::Value::Object(headers)) = row.response_headers {
-        for (name, value) in headers {
+        for (name, value) in headers.into_iter().filter(|(n, _)| n != NOT_KEPT) {
             if let (Ok(n), Some(Ok(v))) = (
                 HeaderName::try_from(name.as_str()),
                 value.as_str().map(HeaderValue::from_str),

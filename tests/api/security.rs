@@ -658,3 +658,48 @@ async fn drafts_appear_in_the_feed_only_for_those_who_may_read_them() {
         .any(|e| e["entity"] == "criteria_version"
             && e["key"].as_str() == Some(own_draft["id"].to_string().as_str())));
 }
+
+/// M5: what `Idempotency-Key` keeps is bounded: a dry run keeps nothing, and an answer
+/// over the size cap is recorded without its body (a retry is still not run again: 409).
+#[tokio::test]
+async fn idempotent_answers_kept_are_bounded() {
+    let app = TestApp::spawn().await;
+    let ha_tinh = app.province(crate::helpers::HA_TINH).await;
+    let items: Vec<Value> = (0..1000)
+        .map(|i| {
+            json!({"level": "commune", "code": format!("9{i:04}"), "name": "",
+                "type": "not-a-type", "province_code": "42", "valid_from": "2026-01-01",
+                "region": "nowhere-at-all"})
+        })
+        .collect();
+    let send = |body: Value| {
+        app.client
+            .post(app.url("/api/v1/sync/units"))
+            .bearer_auth(&ha_tinh)
+            .header("Idempotency-Key", format!("key-{}", body["dry_run"]))
+            .json(&body)
+            .send()
+    };
+    let dry = send(json!({"items": items, "dry_run": true}))
+        .await
+        .unwrap();
+    assert_eq!(dry.status(), StatusCode::MULTI_STATUS);
+    assert_eq!(
+        crate::helpers::count_rows(&app.db, "idempotency_keys").await,
+        0
+    );
+    let big = send(json!({"items": items, "dry_run": false}))
+        .await
+        .unwrap();
+    assert_eq!(big.status(), StatusCode::MULTI_STATUS);
+    let size = big.bytes().await.unwrap().len();
+    assert!(size > ntm_api::idempotency::MAX_KEPT_ANSWER, "{size} bytes");
+    let again = send(json!({"items": items, "dry_run": false}))
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        crate::helpers::count_rows(&app.db, "idempotency_keys").await,
+        1
+    );
+}
