@@ -167,6 +167,9 @@ pub struct Caller {
     pub user_id: i32,
     pub username: String,
     pub grant: Grant,
+    /// The province a district or commune grant was made in: its code covers units of
+    /// that province only, since codes are reused over time. `None`: unbound.
+    pub granted_in: Option<String>,
 }
 
 /// Which drafts (of assessments) a caller reads besides the non-draft ones.
@@ -178,10 +181,10 @@ pub enum DraftReach {
     All,
     /// Drafts of units in this province.
     Province(String),
-    /// Drafts of units in this district.
-    District(String),
-    /// Drafts of this commune.
-    Commune(String),
+    /// Drafts of units in this district (of this province, when the grant is bound).
+    District(String, Option<String>),
+    /// Drafts of this commune (of this province, when the grant is bound).
+    Commune(String, Option<String>),
 }
 
 /// Which drafts a caller (or an anonymous one) reads.
@@ -190,8 +193,12 @@ pub fn draft_reach(caller: Option<&Caller>) -> DraftReach {
         None | Some(Grant::Sponsor(_)) => DraftReach::None,
         Some(Grant::Admin | Grant::Viewer) => DraftReach::All,
         Some(Grant::Province(c)) => DraftReach::Province(c.clone()),
-        Some(Grant::District(c)) => DraftReach::District(c.clone()),
-        Some(Grant::Commune(c)) => DraftReach::Commune(c.clone()),
+        Some(Grant::District(c)) => {
+            DraftReach::District(c.clone(), caller.and_then(|c| c.granted_in.clone()))
+        }
+        Some(Grant::Commune(c)) => {
+            DraftReach::Commune(c.clone(), caller.and_then(|c| c.granted_in.clone()))
+        }
     }
 }
 
@@ -227,6 +234,7 @@ impl Caller {
             user_id: 0,
             username: by.to_string(),
             grant: Grant::Admin,
+            granted_in: None,
         }
     }
 
@@ -238,8 +246,16 @@ impl Caller {
         self.grant == Grant::Admin
     }
 
-    /// Whether the caller's scope contains `target`. Admins and viewers are national.
+    /// Whether the caller's scope contains `target`. Admins and viewers are national. A
+    /// district or commune code covers only units of the province it was granted in.
     pub fn covers(&self, target: &Scope) -> bool {
+        if let (Grant::District(_) | Grant::Commune(_), Some(bound)) =
+            (&self.grant, &self.granted_in)
+        {
+            if target.province.as_ref() != Some(bound) {
+                return false;
+            }
+        }
         match &self.grant {
             Grant::Admin | Grant::Viewer => true,
             Grant::Province(own) => target.province.as_ref() == Some(own),
@@ -440,6 +456,7 @@ mod tests {
             user_id: 1,
             username: "u".into(),
             grant: Grant::new(role, scope).unwrap(),
+            granted_in: None,
         }
     }
 
@@ -488,7 +505,7 @@ mod tests {
         assert_eq!(draft_reach(None), DraftReach::None);
         assert_eq!(
             draft_reach(Some(&caller(Role::District, Some("436")))),
-            DraftReach::District("436".into())
+            DraftReach::District("436".into(), None)
         );
         assert_eq!(
             draft_reach(Some(&caller(Role::Sponsor, Some("3")))),

@@ -13,6 +13,10 @@ pub struct Model {
     pub password_hash: String,
     pub role: Role,
     pub scope: Option<String>,
+    /// The province the scope was granted in: a district or commune code covers units of
+    /// that province only (codes are reused over time). `None`: not bound (national roles,
+    /// sponsors, users whose code no longer resolves).
+    pub scope_province: Option<String>,
     pub row_version: i32,
     /// Access tokens issued (`iat`, whole seconds) before this instant are refused: set
     /// when the password changes and at logout.

@@ -17,6 +17,7 @@ mod m20261123_000008_change_province;
 mod m20261201_000009_login_attempts;
 mod m20261201_000010_tokens_valid_after;
 mod m20261201_000011_change_drafts;
+mod m20261201_000012_user_scope_province;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_login_attempts::Migration),
             Box::new(m20261201_000010_tokens_valid_after::Migration),
             Box::new(m20261201_000011_change_drafts::Migration),
+            Box::new(m20261201_000012_user_scope_province::Migration),
         ]
     }
 }

@@ -116,5 +116,6 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError>
         user_id: user.id,
         username: user.username,
         grant,
+        granted_in: user.scope_province,
     })
 }

@@ -51,6 +51,15 @@ pub struct UserQuery {
     pub role: Option<Role>,
 }
 
+/// The province a grant of `role` at `place` is bound to: district and commune codes are
+/// reused over time, so they cover units of the province they were granted in only.
+fn bound_province(role: Role, place: &Scope) -> Option<String> {
+    match role {
+        Role::Province | Role::District | Role::Commune => place.province.clone(),
+        Role::Admin | Role::Viewer | Role::Sponsor => None,
+    }
+}
+
 /// One user, 404 when there is none.
 pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> Result<user::Model> {
     Users::find_by_id(id)
@@ -118,10 +127,16 @@ pub async fn update(
     password_hash: Option<String>,
 ) -> Result<user::Model> {
     let now = Utc::now();
+    let province = match resolve_user_scope(db, role, scope.as_deref()).await {
+        Ok(place) => bound_province(role, &place),
+        Err(ApiError::Validation(_)) => current.scope_province.clone(),
+        Err(e) => return Err(e),
+    };
     let txn = crate::services::begin_write(db).await?;
     let mut update = Users::update_many()
         .col_expr(Column::Role, Expr::value(role))
         .col_expr(Column::Scope, Expr::value(scope))
+        .col_expr(Column::ScopeProvince, Expr::value(province))
         .col_expr(Column::RowVersion, Expr::value(current.row_version + 1))
         .col_expr(Column::UpdatedAt, Expr::value(now));
     if let Some(hash) = password_hash {
@@ -200,6 +215,7 @@ pub async fn create_user<C: ConnectionTrait>(
     role: Role,
     scope: Option<&str>,
 ) -> Result<entity::user::Model> {
+    let place = resolve_user_scope(db, role, scope).await?;
     let hash = hash_password(plain_password).await?;
     let now = Utc::now();
     entity::user::ActiveModel {
@@ -207,6 +223,7 @@ pub async fn create_user<C: ConnectionTrait>(
         password_hash: Set(hash),
         role: Set(role),
         scope: Set(scope.map(str::to_string)),
+        scope_province: Set(bound_province(role, &place)),
         row_version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

@@ -703,3 +703,53 @@ async fn idempotent_answers_kept_are_bounded() {
         1
     );
 }
+
+/// H1: a user's scope is bound to the province it was granted in. Commune 16663 was Nghệ
+/// An's until 2025 and (moved by an admin) is Hà Tĩnh's from 2026: a commune user granted
+/// on it now covers Hà Tĩnh's 16663 only, not Nghệ An's draft assessments of the old one.
+#[tokio::test]
+async fn a_users_code_covers_only_the_province_it_was_granted_in() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token.clone();
+    let nghe_an =
+        json!({"code": "40", "name": "Nghệ An", "type": "tỉnh", "region": "north_central_coast"});
+    app.created("/api/v1/provinces", &admin, &nghe_an).await;
+    let old = json!({"code": "16663", "name": "Nghi Phong", "type": "xã", "province_code": "40",
+        "valid_from": "2025-07-01", "valid_to": "2025-12-31"});
+    app.created("/api/v1/communes", &admin, &old).await;
+    let moved = json!({"code": "16663", "name": "Nghi Phong", "type": "xã", "province_code": "42",
+        "valid_from": "2026-01-01"});
+    app.created("/api/v1/communes", &admin, &moved).await;
+    let user = json!({"username": "nghiphong", "password": "nghi-phong-password",
+        "role": "commune", "scope": "16663"});
+    app.created("/api/v1/users", &admin, &user).await;
+    let versions = app
+        .get_ok(
+            "/api/v1/criteria-versions?level=commune&scope=national&effective_on=2025-08-01",
+            None,
+        )
+        .await;
+    let version = versions["items"][0]["id"].clone();
+    let draft = json!({"unit_code": "16663", "criteria_version_id": version,
+        "assessed_on": "2025-08-01", "kind": "self"});
+    let draft = app.created("/api/v1/assessments", &admin, &draft).await;
+    assert_eq!(draft["province_code"], "40", "{draft}");
+    let login = json!({"username": "nghiphong", "password": "nghi-phong-password"});
+    let token: Value = app
+        .post("/api/v1/auth/token", None, &login)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap();
+    let path = format!("/api/v1/assessments/{}", draft["id"]);
+    assert_eq!(
+        app.get(&path, Some(token)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let listed = app
+        .get_ok("/api/v1/assessments?unit=16663", Some(token))
+        .await;
+    assert_eq!(listed["total"], 0, "{listed}");
+    assert_eq!(app.get(&path, Some(&admin)).await.status(), StatusCode::OK);
+}

@@ -38,12 +38,16 @@ pub fn may_see(caller: Option<&Caller>, m: &assessment::Model) -> bool {
 
 /// SQL form of [`may_see`] for lists: the drafts of [`access::draft_reach`].
 pub fn visible_condition(caller: Option<&Caller>) -> Condition {
+    let in_province = |code: Option<String>| match code {
+        Some(p) => Condition::all().add(A::ProvinceCode.eq(p)),
+        None => Condition::all(),
+    };
     let drafts = match access::draft_reach(caller) {
         DraftReach::All => return Condition::all(),
         DraftReach::None => return Condition::all().add(A::Status.ne(Status::Draft)),
-        DraftReach::Province(code) => A::ProvinceCode.eq(code),
-        DraftReach::District(code) => A::DistrictCode.eq(code),
-        DraftReach::Commune(code) => A::CommuneCode.eq(code),
+        DraftReach::Province(code) => Condition::all().add(A::ProvinceCode.eq(code)),
+        DraftReach::District(code, p) => in_province(p).add(A::DistrictCode.eq(code)),
+        DraftReach::Commune(code, p) => in_province(p).add(A::CommuneCode.eq(code)),
     };
     Condition::any()
         .add(A::Status.ne(Status::Draft))
