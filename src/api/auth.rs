@@ -101,8 +101,6 @@ pub async fn token(
 ) -> Result<web::Json<TokenResponse>> {
     let body = body.0;
     let address = request.peer_addr().map(|a| a.ip());
-    // The attempt takes its slot before the password is checked (services::logins).
-    let slot = logins::take_slot(&state.db, &state.logins, &body.username, address).await?;
     let user = users::find_by_username(&state.db, &body.username).await?;
     // Verify against a fixed hash when the user is unknown, so timing does not tell.
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -114,10 +112,18 @@ pub async fn token(
             })
             .clone(),
     };
-    let valid = users::verify_password(&body.password, &stored).await;
+    // The attempt takes its slot of the login limits before the password is checked.
+    let valid = logins::check_password(
+        &state.db,
+        &state.logins,
+        &body.username,
+        address,
+        &body.password,
+        &stored,
+    )
+    .await?;
     match user {
         Some(user) if valid => {
-            logins::succeeded(&state.db, slot).await?;
             tracing::info!(user = ?user.username, "token issued");
             let (refresh_token, hash) = tokens::new_refresh_token();
             sessions::store(&state.db, user.id, hash, Utc::now()).await?;

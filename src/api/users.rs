@@ -148,12 +148,21 @@ async fn confirm_current_password(
             "is required to change your own password",
         ));
     };
-    let slot = logins::take_slot(&state.db, &state.logins, &user.username, address).await?;
-    if !service::verify_password(given, &user.password_hash).await {
+    let (db, limits) = (&state.db, &state.logins);
+    if !logins::check_password(
+        db,
+        limits,
+        &user.username,
+        address,
+        given,
+        &user.password_hash,
+    )
+    .await?
+    {
         tracing::warn!(user = ?user.username, address = ?address, "wrong current password");
         return Err(ApiError::Forbidden("the current password is wrong".into()));
     }
-    logins::succeeded(&state.db, slot).await
+    Ok(())
 }
 
 /// The user `id` if the caller sees it ([`Caller::sees_user`]); 404 otherwise, as for an id

@@ -3,11 +3,11 @@
 //! `Retry-After` (the seconds until the oldest failure leaves the window), even for the
 //! right password, so a guesser learns nothing while throttled.
 //!
-//! An attempt takes its slot *before* the password is checked ([`take_slot`]), in one
+//! An attempt takes its slot *before* the password is checked ([`check_password`]), in one
 //! transaction that first locks the keys it counts (SQLite: the write lock of
 //! `BEGIN IMMEDIATE`; PostgreSQL: transaction-scoped advisory locks), so parallel guesses
 //! cannot all pass the check before any failure is counted. A successful login gives the
-//! slot back and clears the username's failures ([`succeeded`]); a failed one keeps it.
+//! slot back and clears the username's failures; a failed one keeps it.
 //! The slots live in the database, so the limits hold across every instance behind a
 //! balancer. The address is the TCP peer: behind a reverse proxy every client shares the
 //! proxy's address, and the per-address limit should be set with that in mind.
@@ -34,7 +34,7 @@ pub struct LoginLimits {
 
 /// A slot taken by a login attempt in progress.
 #[derive(Debug)]
-pub struct Slot {
+struct Slot {
     user_key: String,
     address_slot: Option<i32>,
 }
@@ -61,7 +61,7 @@ fn lock_id(key: &str) -> i64 {
 
 /// Takes a slot for one attempt of `username` from `address`, or answers 429 when the
 /// username or the address has used up its failures within the window.
-pub async fn take_slot(
+async fn take_slot(
     db: &DatabaseConnection,
     limits: &LoginLimits,
     username: &str,
@@ -129,9 +129,29 @@ pub async fn take_slot(
     })
 }
 
+/// Checks `given` against `stored_hash` as an attempt of `username` from `address`: the
+/// attempt takes its slot first (429 past the limits), a success gives it back and clears
+/// the username's failures, a failure keeps it. Logins and self-service password changes
+/// both go through here.
+pub async fn check_password(
+    db: &DatabaseConnection,
+    limits: &LoginLimits,
+    username: &str,
+    address: Option<IpAddr>,
+    given: &str,
+    stored_hash: &str,
+) -> Result<bool> {
+    let slot = take_slot(db, limits, username, address).await?;
+    let valid = crate::services::users::verify_password(given, stored_hash).await;
+    if valid {
+        succeeded(db, slot).await?;
+    }
+    Ok(valid)
+}
+
 /// A successful login: its address slot is given back and the username's failures are
 /// cleared.
-pub async fn succeeded(db: &DatabaseConnection, slot: Slot) -> Result<()> {
+async fn succeeded(db: &DatabaseConnection, slot: Slot) -> Result<()> {
     let mut filter = sea_orm::Condition::any().add(Column::AttemptKey.eq(slot.user_key));
     if let Some(id) = slot.address_slot {
         filter = filter.add(Column::Id.eq(id));
