@@ -332,20 +332,7 @@ async fn answers_carry_security_headers_and_tokens_are_not_cached() {
 async fn a_province_cannot_take_over_another_provinces_codes() {
     let app = TestApp::spawn().await;
     let admin = Some(app.admin_token.as_str());
-    let nghe_an =
-        json!({"code": "40", "name": "Nghệ An", "type": "tỉnh", "region": "north_central_coast"});
-    assert_eq!(
-        app.post("/api/v1/provinces", admin, &nghe_an)
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
-    let retired = json!({"code": "16663", "name": "Nghi Phong", "type": "xã", "province_code": "40",
-        "valid_from": "2025-07-01", "valid_to": "2025-12-31"});
-    assert_eq!(
-        app.post("/api/v1/communes", admin, &retired).await.status(),
-        StatusCode::CREATED
-    );
+    app.nghe_an_commune_16663().await;
     let ha_tinh = app.province(crate::helpers::HA_TINH).await;
     let squat = json!({"code": "16663", "name": "Chiếm", "type": "xã", "province_code": "42",
         "valid_from": "2026-01-01"});
@@ -426,15 +413,7 @@ async fn users_outside_the_callers_reach_are_not_found() {
 async fn a_sponsorship_needs_a_national_agency_or_one_of_the_callers_province() {
     use crate::helpers::{HA_TINH, KY_LAC};
     let app = TestApp::spawn().await;
-    let admin = Some(app.admin_token.as_str());
-    let nghe_an =
-        json!({"code": "40", "name": "Nghệ An", "type": "tỉnh", "region": "north_central_coast"});
-    assert_eq!(
-        app.post("/api/v1/provinces", admin, &nghe_an)
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
+    app.nghe_an_province().await;
     let theirs = app
         .created(
             "/api/v1/agencies",
@@ -711,12 +690,7 @@ async fn idempotent_answers_kept_are_bounded() {
 async fn a_users_code_covers_only_the_province_it_was_granted_in() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token.clone();
-    let nghe_an =
-        json!({"code": "40", "name": "Nghệ An", "type": "tỉnh", "region": "north_central_coast"});
-    app.created("/api/v1/provinces", &admin, &nghe_an).await;
-    let old = json!({"code": "16663", "name": "Nghi Phong", "type": "xã", "province_code": "40",
-        "valid_from": "2025-07-01", "valid_to": "2025-12-31"});
-    app.created("/api/v1/communes", &admin, &old).await;
+    app.nghe_an_commune_16663().await;
     let moved = json!({"code": "16663", "name": "Nghi Phong", "type": "xã", "province_code": "42",
         "valid_from": "2026-01-01"});
     app.created("/api/v1/communes", &admin, &moved).await;

@@ -395,6 +395,23 @@ impl TestApp {
             .expect("agency id")
     }
 
+    /// Nghệ An (40), created by the admin: the test database loads Hà Tĩnh's units only.
+    pub async fn nghe_an_province(&self) {
+        let body = json!({"code": NGHE_AN, "name": "Nghệ An", "type": "tỉnh", "region": "north_central_coast"});
+        self.created("/api/v1/provinces", &self.admin_token, &body)
+            .await;
+    }
+
+    /// Nghệ An and its commune 16663 (Nghi Phong) from the reform to the end of 2025, as a
+    /// code another province might later reuse; created by the admin.
+    pub async fn nghe_an_commune_16663(&self) {
+        self.nghe_an_province().await;
+        let body = json!({"code": "16663", "name": "Nghi Phong", "type": "xã", "province_code": NGHE_AN,
+            "valid_from": "2025-07-01", "valid_to": "2025-12-31"});
+        self.created("/api/v1/communes", &self.admin_token, &body)
+            .await;
+    }
+
     /// A sponsorship of Kỳ Lạc in 2021 by `agency`, created by admin; its id.
     pub async fn ky_lac_sponsorship(&self, agency: i64) -> i64 {
         let body = json!({"agency_id": agency, "commune_code": KY_LAC, "starts_on": "2021-01-01", "ends_on": "2021-12-31"});
