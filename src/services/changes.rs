@@ -103,9 +103,32 @@ pub async fn delete_recorded<C: ConnectionTrait, E: EntityTrait>(
     key: &str,
     province: Option<&str>,
 ) -> Result<()> {
+    delete_and_record(conn, delete, entity, key, province, false).await
+}
+
+/// [`delete_recorded`] for a draft: its tombstone reaches only those who could read the
+/// draft (see [`record_draft`]).
+pub async fn delete_recorded_draft<C: ConnectionTrait, E: EntityTrait>(
+    conn: &C,
+    delete: DeleteMany<E>,
+    entity: &str,
+    key: &str,
+    province: Option<&str>,
+) -> Result<()> {
+    delete_and_record(conn, delete, entity, key, province, true).await
+}
+
+async fn delete_and_record<C: ConnectionTrait, E: EntityTrait>(
+    conn: &C,
+    delete: DeleteMany<E>,
+    entity: &str,
+    key: &str,
+    province: Option<&str>,
+    draft: bool,
+) -> Result<()> {
     let deleted = delete.exec(conn).await?.rows_affected;
     crate::services::ensure_matched(deleted, &entity.replace('_', " "))?;
-    record::<_, ()>(conn, entity, key, province, Op::Delete, None).await?;
+    insert::<_, ()>(conn, entity, key, province, Op::Delete, None, draft).await?;
     Ok(())
 }
 

@@ -638,6 +638,48 @@ async fn drafts_appear_in_the_feed_only_for_those_who_may_read_them() {
             && e["key"].as_str() == Some(own_draft["id"].to_string().as_str())));
 }
 
+/// L1: deleting a national draft leaves a tombstone that only those who could read the
+/// draft receive; a province officer never learns the draft existed.
+#[tokio::test]
+async fn a_deleted_national_draft_leaves_no_tombstone_in_a_province_feed() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token.clone();
+    let set = app
+        .criteria_set(&admin, "NTM-TEST-NATIONAL", "national")
+        .await;
+    let draft = app.draft_version(&admin, set, "Bản nháp sẽ xoá").await;
+    let key = draft["id"].to_string();
+    let response = app
+        .delete(&format!("/api/v1/criteria-versions/{key}"), Some(&admin))
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let ha_tinh = app.province(crate::helpers::HA_TINH).await;
+    let viewer = app.viewer().await;
+    let tombstones = |token: String| {
+        let app = &app;
+        let key = key.clone();
+        async move {
+            let feed = app.get_ok("/api/v1/changes?limit=1000", Some(&token)).await;
+            feed["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| {
+                    e["entity"] == "criteria_version"
+                        && e["key"] == key.as_str()
+                        && e["op"] == "delete"
+                })
+                .count()
+        }
+    };
+    assert_eq!(
+        tombstones(ha_tinh).await,
+        0,
+        "a province sees the tombstone"
+    );
+    assert_eq!(tombstones(viewer).await, 1);
+}
+
 /// M5: what `Idempotency-Key` keeps is bounded: a dry run keeps nothing, and an answer
 /// over the size cap is recorded without its body (a retry is still not run again: 409).
 #[tokio::test]

@@ -237,7 +237,7 @@ pub async fn delete_version<C: ConnectionTrait>(
         .filter(V::Id.eq(current.id))
         .filter(V::RowVersion.eq(current.row_version));
     let key = current.id.to_string();
-    changes::delete_recorded(db, delete, "criteria_version", &key, province.as_deref()).await
+    changes::delete_recorded_draft(db, delete, "criteria_version", &key, province.as_deref()).await
 }
 
 /// Publishes a draft. The version it revises becomes superseded and ends the day before
