@@ -769,3 +769,56 @@ async fn a_users_code_covers_only_the_province_it_was_granted_in() {
     assert_eq!(listed["total"], 0, "{listed}");
     assert_eq!(app.get(&path, Some(&admin)).await.status(), StatusCode::OK);
 }
+
+/// M2: a criterion a province names `=HYPERLINK(…)` reaches the progress and timeline CSV
+/// as text: every cell that a spreadsheet would run as a formula starts with an apostrophe.
+#[tokio::test]
+async fn csv_reports_carry_no_formulas() {
+    use crate::helpers::KY_LAC;
+    let app = TestApp::spawn().await;
+    let formula = r#"=HYPERLINK("http://example.invalid/x","Bấm vào đây")"#;
+    let version = app
+        .ha_tinh_version_named(|n| match n {
+            1 => formula.to_string(),
+            2 => "+1+1".to_string(),
+            3 => "@SUM(A1:A9)".to_string(),
+            4 => "-2+3".to_string(),
+            n => format!("Tiêu chí {n}"),
+        })
+        .await;
+    app.submitted_assessment(version, KY_LAC, "2021-09-25", 12)
+        .await;
+    for path in [
+        "/api/v1/reports/progress?province=42&year=2021",
+        "/api/v1/reports/progress?year=2021",
+        "/api/v1/reports/progress/timeline?province=42&from=2020&to=2021",
+    ] {
+        let response = app
+            .request(reqwest::Method::GET, path, None)
+            .header("Accept", "text/csv")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let bytes = response.bytes().await.unwrap();
+        let mut reader = csv::Reader::from_reader(&bytes[3..]);
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let name_of = |key: &str| {
+            rows.iter()
+                .find(|r| &r[1] == "criteria" && &r[2] == key)
+                .map(|r| r[3].to_string())
+        };
+        assert_eq!(name_of("1"), Some(format!("'{formula}")), "{path}");
+        assert_eq!(name_of("2").as_deref(), Some("'+1+1"), "{path}");
+        assert_eq!(name_of("3").as_deref(), Some("'@SUM(A1:A9)"), "{path}");
+        assert_eq!(name_of("4").as_deref(), Some("'-2+3"), "{path}");
+        for row in &rows {
+            for cell in row {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{path}: a live formula {cell:?}"
+                );
+            }
+        }
+    }
+}

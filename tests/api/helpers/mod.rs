@@ -270,6 +270,12 @@ impl TestApp {
     /// with a regional threshold, the others one yes/no indicator each. Returns the
     /// version id.
     pub async fn ha_tinh_version(&self) -> i64 {
+        self.ha_tinh_version_named(|n| format!("Tiêu chí {n}"))
+            .await
+    }
+
+    /// [`Self::ha_tinh_version`] with criterion `n` named `name(n)`.
+    pub async fn ha_tinh_version_named(&self, name: impl Fn(u32) -> String) -> i64 {
         let set = self
             .criteria_set(&self.admin_token, "HT-XA-NTM-2021", HA_TINH)
             .await;
@@ -281,7 +287,7 @@ impl TestApp {
                 } else {
                     json!({"code": format!("{n}.1"), "name": format!("Chỉ tiêu {n}.1"), "kind": "boolean"})
                 };
-                json!({"number": n, "code": n.to_string(), "name": format!("Tiêu chí {n}"), "group": "economy", "indicators": [indicator]})
+                json!({"number": n, "code": n.to_string(), "name": name(n), "group": "economy", "indicators": [indicator]})
             })
             .collect();
         let body = json!({"set_id": set, "label": "2021",
