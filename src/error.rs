@@ -29,6 +29,51 @@ impl FieldError {
             message: message.into(),
         }
     }
+
+    /// The error as answered: a value or field name the client sent is not echoed back
+    /// whole (an 8 KB unknown field name would otherwise come back in the field and the
+    /// message of every refused item of a batch). Quoted values in the message keep their
+    /// first [`MAX_ECHOED`] characters; a field path keeps its first [`MAX_FIELD`].
+    pub fn compact(&self) -> FieldError {
+        FieldError {
+            field: shorten(&self.field, MAX_FIELD),
+            message: shorten(&shorten_quoted(&self.message), MAX_MESSAGE),
+        }
+    }
+}
+
+/// Longest field path answered, in characters.
+pub const MAX_FIELD: usize = 120;
+/// Longest quoted client value inside a message, in characters.
+pub const MAX_ECHOED: usize = 40;
+/// Longest message answered, in characters.
+pub const MAX_MESSAGE: usize = 300;
+
+/// `text` cut to `max` characters, the cut marked with `…`.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// Each `` `…` `` or `"…"` segment of a serde message cut to [`MAX_ECHOED`] characters.
+fn shorten_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(MAX_MESSAGE * 4));
+    let mut rest = message;
+    while let Some(start) = rest.find(['`', '"']) {
+        let quote = rest[start..].chars().next().unwrap_or('`');
+        let after = &rest[start + 1..];
+        let Some(len) = after.find(quote) else { break };
+        out.push_str(&rest[..=start]);
+        out.push_str(&shorten(&after[..len], MAX_ECHOED));
+        out.push(quote);
+        rest = &after[len + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Pushes an error unless `value` has 1 to `max` characters and is not blank.
@@ -156,14 +201,18 @@ impl ApiError {
             | Self::Unprocessable(d)
             | Self::Unavailable(d) => (d.clone(), Vec::new()),
             Self::TooManyRequests { detail, .. } => (detail.clone(), Vec::new()),
-            Self::Conflict { detail, errors } => (detail.clone(), errors.clone()),
+            Self::Conflict { detail, errors } => (
+                detail.clone(),
+                errors.iter().map(FieldError::compact).collect(),
+            ),
             Self::Validation(errors) => {
+                let errors: Vec<FieldError> = errors.iter().map(FieldError::compact).collect();
                 let n = errors.len();
                 let detail = match errors.first() {
                     Some(e) if n == 1 => format!("{}: {}", e.field, e.message),
                     _ => format!("{n} fields are invalid"),
                 };
-                (detail, errors.clone())
+                (detail, errors)
             }
             Self::Internal(_) => (
                 "An unexpected error occurred; it has been logged with this request's id."
@@ -288,5 +337,33 @@ impl<T> DbResultExt<T> for std::result::Result<T, DbErr> {
 impl<T> DbResultExt<T> for Result<T> {
     fn on_unique(self, _field: &str, _message: &str) -> Result<T> {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_echoed_values_are_cut_and_short_ones_kept() {
+        let long = "x".repeat(1000);
+        let error = FieldError::new(
+            long.clone(),
+            format!("unknown variant `{long}`, expected `xã` or `phường`"),
+        )
+        .compact();
+        assert_eq!(error.field.chars().count(), MAX_FIELD);
+        assert!(error.field.ends_with('…'));
+        assert_eq!(
+            error.message,
+            format!(
+                "unknown variant `{}…`, expected `xã` or `phường`",
+                "x".repeat(MAX_ECHOED - 1)
+            )
+        );
+        let short = FieldError::new("type", "unknown variant \"ấp\", expected `xã`");
+        assert_eq!(short.compact(), short);
+        let unclosed = FieldError::new("name", "a `quote that never ends");
+        assert_eq!(unclosed.compact(), unclosed);
     }
 }

@@ -725,6 +725,50 @@ async fn idempotent_answers_kept_are_bounded() {
     );
 }
 
+/// M5: a refused item's errors are compact: a long value or field name the client sent is
+/// not echoed back whole, so a batch's answer (and what `Idempotency-Key` keeps of it)
+/// stays small however long the refused values were.
+#[tokio::test]
+async fn refused_sync_items_answer_compact_errors() {
+    let app = TestApp::spawn().await;
+    let ha_tinh = app.province(crate::helpers::HA_TINH).await;
+    let long = "x".repeat(8_000);
+    let items: Vec<Value> = (0..200)
+        .map(|i| {
+            let mut item = json!({"level": "commune", "code": format!("9{i:04}"), "name": "Xã",
+                "type": long, "province_code": "42", "valid_from": "2026-01-01"});
+            if i % 2 == 1 {
+                item = json!({"level": "commune", "code": format!("9{i:04}"), "name": "Xã",
+                    "type": "xã", "province_code": "42", "valid_from": "2026-01-01"});
+                item[long.as_str()] = json!(1);
+            }
+            item
+        })
+        .collect();
+    let body = json!({"items": items, "dry_run": true});
+    let sent = serde_json::to_vec(&body).unwrap().len();
+    let response = app.post("/api/v1/sync/units", Some(&ha_tinh), &body).await;
+    assert_eq!(response.status(), StatusCode::MULTI_STATUS);
+    let answer = response.bytes().await.unwrap();
+    let parsed: Value = serde_json::from_slice(&answer).unwrap();
+    assert_eq!(parsed["errors"], 200, "{}", parsed["results"][0]);
+    for result in parsed["results"].as_array().unwrap() {
+        let errors = result["errors"].as_array().unwrap();
+        assert!(!errors.is_empty());
+        for error in errors {
+            let field = error["field"].as_str().unwrap();
+            let message = error["message"].as_str().unwrap();
+            assert!(field.chars().count() <= 200, "field {} chars", field.len());
+            assert!(message.chars().count() <= 300, "message {}", message.len());
+        }
+    }
+    assert!(
+        answer.len() < 200 * 1024,
+        "{} bytes answered to {sent} bytes sent",
+        answer.len()
+    );
+}
+
 /// H1: a user's scope is bound to the province it was granted in. Commune 16663 was Nghệ
 /// An's until 2025 and (moved by an admin) is Hà Tĩnh's from 2026: a commune user granted
 /// on it now covers Hà Tĩnh's 16663 only, not Nghệ An's draft assessments of the old one.
