@@ -222,6 +222,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     let mut doc = doc;
     openapi::add_common_responses(&mut doc);
+    openapi::finish(&mut doc);
     doc
 }
 

@@ -48,6 +48,7 @@ async fn respond(
 
 /// Assessments; drafts only for those whose scope covers them (and viewers).
 #[utoipa::path(
+    operation_id = "list_assessments",
     tag = "assessments",
     params(AssessmentQuery, Pagination),
     responses(
@@ -83,6 +84,7 @@ pub async fn list(
 /// `assessed_on`. `self`: the commune; `district_review`: its district; `provincial_appraisal`:
 /// its province.
 #[utoipa::path(
+    operation_id = "create_assessment",
     tag = "assessments",
     request_body = NewAssessment,
     responses(
@@ -114,6 +116,7 @@ pub async fn create(
 /// An assessment: values, per-criterion results with the thresholds used, the summary
 /// ("12/20"), officer decisions and the history.
 #[utoipa::path(
+    operation_id = "get_assessment",
     tag = "assessments",
     params(("id" = i32, Path)),
     responses(
@@ -150,6 +153,7 @@ async fn load_for_author(
 
 /// Move a draft to another date.
 #[utoipa::path(
+    operation_id = "patch_assessment",
     tag = "assessments",
     params(("id" = i32, Path), ("If-Match" = Option<String>, Header, description = "The ETag read; 412 when stale")),
     request_body = AssessmentPatch,
@@ -183,6 +187,7 @@ pub async fn patch_one(
 
 /// Delete a draft.
 #[utoipa::path(
+    operation_id = "delete_assessment",
     tag = "assessments",
     params(("id" = i32, Path), ("If-Match" = Option<String>, Header, description = "The ETag read; 412 when stale")),
     responses(
@@ -212,6 +217,7 @@ pub async fn delete_one(
 /// Write indicator values (numbers or booleans, checked against each indicator's kind) and
 /// officer decisions into a draft, all or nothing, then re-evaluate.
 #[utoipa::path(
+    operation_id = "put_indicator_values",
     tag = "assessments",
     params(("id" = i32, Path), ("If-Match" = Option<String>, Header, description = "The ETag read; 412 when stale")),
     request_body = ValuesInput,
@@ -266,10 +272,11 @@ async fn act(
 }
 
 macro_rules! workflow_route {
-    ($name:ident, $path:literal, $action:expr, $doc:literal) => {
+    ($name:ident, $operation_id:literal, $path:literal, $action:expr, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(
             tag = "assessments",
+            operation_id = $operation_id,
             params(("id" = i32, Path), ("If-Match" = Option<String>, Header, description = "The ETag read; 412 when stale")),
             request_body = TransitionInput,
             responses(
@@ -295,21 +302,24 @@ macro_rules! workflow_route {
     };
 }
 
-workflow_route!(submit, "/assessments/{id}/submit", Action::Submit, "Submit a draft for review (its author: the commune for a self-assessment). It becomes read-only.");
+workflow_route!(submit, "submit_assessment", "/assessments/{id}/submit", Action::Submit, "Submit a draft for review (its author: the commune for a self-assessment). It becomes read-only.");
 workflow_route!(
     review,
+    "review_assessment",
     "/assessments/{id}/review",
     Action::Review,
     "Mark a submitted assessment reviewed (thẩm tra: the district or the province)."
 );
 workflow_route!(
     appraise,
+    "appraise_assessment",
     "/assessments/{id}/appraise",
     Action::Appraise,
     "Mark a reviewed assessment appraised (thẩm định: the province)."
 );
 workflow_route!(
     return_to_draft,
+    "return_assessment_to_draft",
     "/assessments/{id}/return",
     Action::Return,
     "Send an assessment back to draft with a reason (`note` required; district or province)."

@@ -85,6 +85,7 @@ fn pair(
 /// failed logins for a username, or 20 from one address, within 15 minutes, the answer is
 /// 429 with `Retry-After` until the oldest failure is 15 minutes old.
 #[utoipa::path(
+    operation_id = "create_token",
     tag = "auth",
     request_body = TokenRequest,
     responses(
@@ -139,6 +140,7 @@ pub async fn token(
 /// Exchange a refresh token for a new pair; the old refresh token stops working. Reusing
 /// a spent refresh token revokes all of that user's refresh tokens.
 #[utoipa::path(
+    operation_id = "refresh_token",
     tag = "auth",
     request_body = RefreshRequest,
     responses(
@@ -159,6 +161,7 @@ pub async fn refresh(
 
 /// Revoke a refresh token (log out on this device).
 #[utoipa::path(
+    operation_id = "revoke_refresh_token",
     tag = "auth",
     request_body = RefreshRequest,
     responses(
@@ -178,6 +181,7 @@ pub async fn revoke(
 
 /// Who the access token belongs to.
 #[utoipa::path(
+    operation_id = "get_me",
     tag = "auth",
     responses(
         (status = 200, body = Me),

@@ -28,6 +28,7 @@ pub struct ChangesQuery {
 /// `seq` of the entries they do not see are skipped. The shipped reference units are the
 /// baseline and are not in the feed.
 #[utoipa::path(
+    operation_id = "list_changes",
     tag = "sync",
     params(ChangesQuery),
     responses(

@@ -20,6 +20,7 @@ pub struct StatusQuery {
 
 /// A commune's current level, latest assessment summary and revocation risk.
 #[utoipa::path(
+    operation_id = "get_commune_status",
     tag = "recognitions",
     params(("code" = String, Path, description = "Commune code"), StatusQuery),
     responses(

@@ -77,6 +77,7 @@ fn with_etag(
 
 /// Criteria sets.
 #[utoipa::path(
+    operation_id = "list_criteria_sets",
     tag = "criteria",
     params(SetQuery, Pagination),
     responses(
@@ -101,6 +102,7 @@ pub async fn list_sets(
 
 /// Create a criteria set (national: admins; provincial: that province's officers).
 #[utoipa::path(
+    operation_id = "create_criteria_set",
     tag = "criteria",
     request_body = NewCriteriaSet,
     responses(
@@ -135,6 +137,7 @@ pub async fn create_set(
 
 /// One criteria set with its versions.
 #[utoipa::path(
+    operation_id = "get_criteria_set",
     tag = "criteria",
     params(("id" = i32, Path)),
     responses(
@@ -170,6 +173,7 @@ pub async fn get_set(
 /// Criteria versions (without their trees). `effective_on` with `level` and `scope`
 /// answers which version applied on a date.
 #[utoipa::path(
+    operation_id = "list_criteria_versions",
     tag = "criteria",
     params(VersionQuery, Pagination),
     responses(
@@ -201,6 +205,7 @@ pub async fn list_versions(
 
 /// Create a draft version with its whole tree.
 #[utoipa::path(
+    operation_id = "create_criteria_version",
     tag = "criteria",
     request_body = VersionInput,
     responses(
@@ -233,6 +238,7 @@ pub async fn create_version(
 
 /// A version with its whole tree: criteria, indicators, thresholds.
 #[utoipa::path(
+    operation_id = "get_criteria_version",
     tag = "criteria",
     params(("id" = i32, Path)),
     responses(
@@ -268,6 +274,7 @@ async fn load_for_write(
 
 /// Replace a draft's whole tree and metadata (409 once published).
 #[utoipa::path(
+    operation_id = "replace_criteria_version",
     tag = "criteria",
     params(("id" = i32, Path), ("If-Match" = Option<String>, Header, description = "The ETag read; 412 when stale")),
     request_body = VersionInput,
@@ -305,6 +312,7 @@ pub async fn replace_version(
 
 /// Delete a draft (409 once published).
 #[utoipa::path(
+    operation_id = "delete_criteria_version",
     tag = "criteria",
     params(("id" = i32, Path)),
     responses(
@@ -332,6 +340,7 @@ pub async fn delete_version(
 /// Publish a draft: it becomes immutable; the version it revises becomes superseded from
 /// this one's `effective_from`.
 #[utoipa::path(
+    operation_id = "publish_criteria_version",
     tag = "criteria",
     params(("id" = i32, Path)),
     responses(
@@ -363,6 +372,7 @@ pub async fn publish(
 
 /// Start a revision: a new draft copying this version's tree, to amend and publish.
 #[utoipa::path(
+    operation_id = "revise_criteria_version",
     tag = "criteria",
     params(("id" = i32, Path)),
     request_body = RevisionInput,
@@ -393,6 +403,7 @@ pub async fn revise(
 /// What changed from `base` to this version: criteria and indicators added, removed and
 /// changed, field by field.
 #[utoipa::path(
+    operation_id = "diff_criteria_versions",
     tag = "criteria",
     params(("id" = i32, Path), DiffQuery),
     responses(

@@ -14,7 +14,8 @@ pub struct HealthStatus {
 }
 
 /// The process is alive.
-#[utoipa::path(tag = "health", responses((status = 200, body = HealthStatus)))]
+#[utoipa::path(
+    operation_id = "get_health",tag = "health", responses((status = 200, body = HealthStatus)))]
 #[get("/health")]
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(HealthStatus { status: "ok" })
@@ -22,6 +23,7 @@ pub async fn health() -> HttpResponse {
 
 /// The database answers; 503 when it does not.
 #[utoipa::path(
+    operation_id = "get_readiness",
     tag = "health",
     responses(
         (status = 200, body = HealthStatus),

@@ -101,6 +101,7 @@ pub async fn get_recognition(
 
 /// Revoke a recognition (thu hồi) with its own decision and reason (the province).
 #[utoipa::path(
+    operation_id = "revoke_recognition",
     tag = "recognitions",
     params(("id" = i32, Path)),
     request_body = Revocation,

@@ -81,6 +81,7 @@ fn respond(
 /// criterion and the hardest ones. `Accept: text/csv` answers a CSV for spreadsheets
 /// (UTF-8 with BOM; columns year, section, key, name, value).
 #[utoipa::path(
+    operation_id = "get_progress_report",
     tag = "reports",
     params(ProgressQuery),
     responses(
@@ -113,6 +114,7 @@ pub async fn progress(
 
 /// The same figures year by year (at most 30 years).
 #[utoipa::path(
+    operation_id = "get_progress_timeline",
     tag = "reports",
     params(TimelineQuery),
     responses(

@@ -29,6 +29,7 @@ pub struct SyncRequest<T> {
     /// Validate and report without writing anything.
     #[serde(default)]
     pub dry_run: bool,
+    #[schema(min_items = 1, max_items = 1000)]
     pub items: Vec<T>,
 }
 

@@ -153,9 +153,10 @@ pub async fn delete(
 /// Declares `GET` / `PATCH` / `DELETE` on one unit of a level.
 macro_rules! unit_item_routes {
     ($level:expr, $path:literal, $noun:literal, $get:ident, $patch:ident, $delete:ident) => {
-        #[doc = concat!("One ", $noun, ": the version valid today (or the last one of a retired code), or the one valid on `on`.")]
         #[utoipa::path(
             tag = "units",
+            summary = concat!("Read a ", $noun),
+            description = concat!("One ", $noun, ": the version valid today (or the last one of a retired code), or the one valid on `on`."),
             params(("code" = String, Path, description = "Official code"), OnQuery),
             responses(
                 (status = 200, body = UnitView, headers(("ETag" = String, description = "Send as If-Match to edit"))),
@@ -175,9 +176,10 @@ macro_rules! unit_item_routes {
             get(&state, $level, &code, query.0.on).await
         }
 
-        #[doc = concat!("Edit a ", $noun, " (admin; province officers inside their province). Only the fields sent change.")]
         #[utoipa::path(
             tag = "units",
+            summary = concat!("Edit a ", $noun),
+            description = concat!("Edit a ", $noun, " (admin; province officers inside their province). Only the fields sent change."),
             params(
                 ("code" = String, Path, description = "Official code"),
                 ("If-Match" = Option<String>, Header, description = "The ETag read; 412 when stale"),
@@ -206,9 +208,10 @@ macro_rules! unit_item_routes {
             patch(&state, &caller, $level, &code, query.0.on, if_match, body.0).await
         }
 
-        #[doc = concat!("Delete a ", $noun, " version; 409 while anything refers to it.")]
         #[utoipa::path(
             tag = "units",
+            summary = concat!("Delete a ", $noun, " version"),
+            description = concat!("Delete a ", $noun, " version; 409 while anything refers to it."),
             params(
                 ("code" = String, Path, description = "Official code"),
                 ("If-Match" = Option<String>, Header, description = "The ETag read; 412 when stale"),
@@ -241,9 +244,10 @@ macro_rules! unit_item_routes {
 /// Declares `GET` (list) and `POST` on a level's collection.
 macro_rules! unit_collection_routes {
     ($level:expr, $path:literal, $noun:literal, $query:ty, $list:ident, $create:ident, $who:literal) => {
-        #[doc = concat!("List ", $noun, "s, every version unless `on` narrows them to one day.")]
         #[utoipa::path(
             tag = "units",
+            summary = concat!("List ", $noun, "s"),
+            description = concat!("List ", $noun, "s, every version unless `on` narrows them to one day."),
             params($query, Pagination),
             responses(
                 (status = 200, body = Page<UnitView>),
@@ -263,9 +267,10 @@ macro_rules! unit_collection_routes {
             list(&state, $level, filter, pagination.0).await
         }
 
-        #[doc = concat!("Create a ", $noun, " (", $who, ").")]
         #[utoipa::path(
             tag = "units",
+            summary = concat!("Create a ", $noun),
+            description = concat!("Create a ", $noun, " (", $who, ")."),
             request_body = UnitInput,
             responses(
                 (status = 201, body = UnitView, headers(("Location" = String), ("ETag" = String))),
