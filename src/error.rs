@@ -114,6 +114,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// A known path with a method it does not offer; `allow` lists those it does.
+    #[error("method not allowed: {detail}")]
+    MethodNotAllowed { detail: String, allow: String },
     #[error("conflict: {detail}")]
     Conflict {
         detail: String,
@@ -168,6 +171,9 @@ impl ApiError {
             Self::Unauthorized(_) => ("unauthorized", "Authentication is required"),
             Self::Forbidden(_) => ("forbidden", "This is outside your role or scope"),
             Self::NotFound(_) => ("not-found", "Not found"),
+            Self::MethodNotAllowed { .. } => {
+                ("method-not-allowed", "This path does not offer this method")
+            }
             Self::Conflict { .. } => ("conflict", "The request conflicts with current data"),
             Self::PreconditionFailed(_) => (
                 "precondition-failed",
@@ -200,7 +206,9 @@ impl ApiError {
             | Self::UnsupportedMediaType(d)
             | Self::Unprocessable(d)
             | Self::Unavailable(d) => (d.clone(), Vec::new()),
-            Self::TooManyRequests { detail, .. } => (detail.clone(), Vec::new()),
+            Self::TooManyRequests { detail, .. } | Self::MethodNotAllowed { detail, .. } => {
+                (detail.clone(), Vec::new())
+            }
             Self::Conflict { detail, errors } => (
                 detail.clone(),
                 errors.iter().map(FieldError::compact).collect(),
@@ -237,6 +245,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -258,6 +267,9 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         if let Self::Unauthorized(_) = self {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let Self::MethodNotAllowed { allow, .. } = self {
+            response.insert_header((header::ALLOW, allow.as_str()));
         }
         if let Self::TooManyRequests { retry_after, .. } = self {
             response.insert_header((header::RETRY_AFTER, retry_after.to_string()));

@@ -59,12 +59,14 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr()?.port();
         let doc = openapi_document();
+        let known_paths = web::Data::new(api::KnownPaths::from_document(&doc));
         let cors_origins = config.cors_origins.clone();
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .openapi(openapi::ApiDoc::openapi())
                 .app_data(state.clone())
+                .app_data(known_paths.clone())
                 .app_data(web::PathConfig::default().error_handler(|e, _| {
                     ApiError::BadRequest(format!("the path is not valid: {e}")).into()
                 }))

@@ -14,7 +14,7 @@ pub mod units;
 pub mod users;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -58,8 +58,80 @@ pub fn configure(cfg: &mut ServiceConfig) {
     sync::configure(cfg);
 }
 
-/// Any path the service does not know.
-pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+/// The paths of the OpenAPI document and the methods each offers: a request no route took
+/// is a 405 with `Allow` when its path is one of these, a 404 otherwise.
+pub struct KnownPaths(Vec<(Vec<Option<String>>, String)>);
+
+impl KnownPaths {
+    /// From the document; `{name}` segments match any one segment.
+    pub fn from_document(doc: &utoipa::openapi::OpenApi) -> Self {
+        let mut paths: Vec<(Vec<Option<String>>, String)> = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path
+                    .split('/')
+                    .map(|s| (!s.starts_with('{')).then(|| s.to_string()))
+                    .collect();
+                let mut methods: Vec<&str> = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, present)| present.then_some(m))
+                .collect();
+                methods.sort_unstable();
+                (segments, methods.join(", "))
+            })
+            .collect();
+        paths.push((
+            vec![
+                Some(String::new()),
+                Some("api-docs".into()),
+                Some("openapi.json".into()),
+            ],
+            "GET".into(),
+        ));
+        KnownPaths(paths)
+    }
+
+    /// The `Allow` value of `path`, when the document has it. A literal segment wins over
+    /// a parameter (`/communes/{code}/status`), as in routing.
+    fn allow(&self, path: &str) -> Option<&str> {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .filter(|(template, _)| {
+                template.len() == segments.len()
+                    && template.iter().zip(&segments).all(|(t, s)| match t {
+                        Some(literal) => literal == s,
+                        None => !s.is_empty(),
+                    })
+            })
+            .max_by_key(|(template, _)| template.iter().filter(|t| t.is_some()).count())
+            .map(|(_, allow)| allow.as_str())
+    }
+}
+
+/// Any request no route took: 405 on a known path, 404 otherwise.
+pub async fn not_found(
+    req: HttpRequest,
+    known: web::Data<KnownPaths>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    if let Some(allow) = known.allow(req.path()) {
+        return Err(ApiError::MethodNotAllowed {
+            detail: format!(
+                "{} does not offer {}; it offers {allow}",
+                req.path(),
+                req.method()
+            ),
+            allow: allow.to_string(),
+        });
+    }
     Err(ApiError::NotFound(format!(
         "no such path: {} {}; see /swagger-ui/ for what this API offers",
         req.method(),
