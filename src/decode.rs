@@ -10,6 +10,26 @@ use crate::error::ApiError;
 /// in text), so it is refused at the input, naming the field, on every backend alike.
 pub const UNSTORABLE: &str = "contains a NUL character (U+0000), which cannot be stored";
 
+/// Why a JSON string with an unpaired UTF-16 surrogate escape (`\ud800`) is refused: it
+/// stands for no character, so no database can store it as text.
+pub const LONE_SURROGATE: &str =
+    "contains a lone UTF-16 surrogate (such as \\ud800), which is no character";
+
+/// Why percent-encoded bytes that are no UTF-8 (`%FF`, `%ED%A0%80`) are refused rather than
+/// replaced by U+FFFD, which would store something other than what was sent.
+pub const NOT_UTF8: &str = "is not UTF-8 text once percent-decoded";
+
+/// `text` percent-decoded, or [`NOT_UTF8`]/[`UNSTORABLE`] when it holds no storable text.
+pub fn percent_decoded(text: &str) -> Result<std::borrow::Cow<'_, str>, &'static str> {
+    let decoded = percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .map_err(|_| NOT_UTF8)?;
+    if decoded.contains('\0') {
+        return Err(UNSTORABLE);
+    }
+    Ok(decoded)
+}
+
 /// Parses JSON: syntax errors are 400, type errors are 422 with the field path, and a string
 /// holding a NUL character is 422 naming its path.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
@@ -20,6 +40,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         let inner = err.into_inner();
         use serde_json::error::Category;
         match inner.classify() {
+            Category::Syntax if is_surrogate_error(&inner, body) => {
+                ApiError::invalid(field_of(&path, ""), LONE_SURROGATE)
+            }
             Category::Syntax | Category::Eof | Category::Io => ApiError::BadRequest(format!(
                 "the body is not valid JSON (line {}, column {}): {inner}",
                 inner.line(),
@@ -31,6 +54,19 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             }
         }
     })
+}
+
+/// Whether a JSON syntax error comes from a `\uD800`-`\uDFFF` escape that no other escape
+/// completes into a pair (serde_json reports it as a bad hex escape or a lone surrogate).
+fn is_surrogate_error(error: &serde_json::Error, body: &[u8]) -> bool {
+    let message = error.to_string();
+    (message.contains("surrogate") || message.contains("hex escape"))
+        && body.windows(4).any(|w| {
+            w[0] == b'\\'
+                && w[1] == b'u'
+                && matches!(w[2], b'd' | b'D')
+                && matches!(w[3], b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
+        })
 }
 
 /// 422 naming the first string (value or key) of a JSON body that holds a NUL character.
@@ -99,13 +135,19 @@ pub(crate) fn strip_position(message: &str) -> String {
     }
 }
 
-/// A query string, deserialized with the field named in errors (422); a value holding a
-/// NUL character (`%00`) is refused naming its parameter.
+/// A query string, deserialized with the field named in errors (422); a parameter holding
+/// a NUL character (`%00`) or bytes that are no UTF-8 is refused naming it.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
-    if let Some((name, _)) =
-        form_urlencoded::parse(query.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0'))
-    {
-        return Err(ApiError::invalid(name.replace('\0', ""), UNSTORABLE));
+    for pair in query.split('&') {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let plus = |s: &str| s.replace('+', " ");
+        if let Err(why) = percent_decoded(&plus(name)).and(percent_decoded(&plus(value))) {
+            let name = String::from_utf8_lossy(
+                &percent_encoding::percent_decode_str(&plus(name)).collect::<Vec<u8>>(),
+            )
+            .replace('\0', "");
+            return Err(ApiError::invalid(name, why));
+        }
     }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|err| {

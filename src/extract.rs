@@ -115,19 +115,15 @@ impl<T: DeserializeOwned> FromRequest for ValidQuery<T> {
     }
 }
 
-/// Refuses a request whose path holds a NUL character (`%00`) with a 422 naming the path,
+/// Refuses a request whose path holds a NUL character (`%00`) or bytes that are no UTF-8,
 /// before any handler reads it: the database cannot store or compare such text (see
 /// [`crate::decode::UNSTORABLE`]). Queries and bodies are checked where they are decoded.
 pub async fn refuse_unstorable_path(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    let path = req.path().as_bytes();
-    if path
-        .windows(3)
-        .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
-    {
-        return Err(ApiError::invalid("path", crate::decode::UNSTORABLE).into());
+    if let Err(why) = crate::decode::percent_decoded(req.path()) {
+        return Err(ApiError::invalid("path", why).into());
     }
     next.call(req).await
 }
@@ -147,8 +143,9 @@ impl FromRequest for IfMatch {
         std::future::ready(match value {
             None => Ok(IfMatch(None)),
             Some(Ok(v)) => Ok(IfMatch(Some(v))),
-            Some(Err(_)) => Err(ApiError::BadRequest(
-                "the If-Match header is not readable text".into(),
+            Some(Err(_)) => Err(ApiError::invalid(
+                "If-Match",
+                "is not readable text: send the ETag as read",
             )),
         })
     }

@@ -10,6 +10,7 @@ mod criteria;
 mod health;
 mod idempotency;
 mod import;
+mod input;
 mod openapi;
 mod recognitions;
 mod reference;

@@ -1,0 +1,93 @@
+//! No 500 from input: text the databases cannot store is refused with a 422 naming where it
+//! was, in paths, queries, headers and bodies, and nothing is written.
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+async fn expect_field(response: reqwest::Response, field: &str, what: &str) {
+    assert_eq!(
+        response.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{what}"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["field"], field, "{what}: {body}");
+}
+
+/// A lone UTF-16 surrogate (`\ud800`) is valid JSON syntax but no character: it cannot be
+/// stored, so it is a 422 naming the field, not a 400 about the body.
+#[tokio::test]
+async fn a_lone_surrogate_in_a_body_is_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token.clone();
+    let before = app.get_ok("/api/v1/agencies", Some(&admin)).await["total"].clone();
+    for (body, field) in [
+        (r#"{"name": "A\ud800B", "kind": "state"}"#, "name"),
+        (r#"{"name": "A\udc00", "kind": "state"}"#, "name"),
+        (
+            r#"{"name": "Sở Nông nghiệp", "kind": "state", "contact": "\ud83d"}"#,
+            "contact",
+        ),
+    ] {
+        let response = app
+            .request(reqwest::Method::POST, "/api/v1/agencies", Some(&admin))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        expect_field(response, field, body).await;
+    }
+    // A surrogate pair is one character (😀) and is accepted.
+    let response = app
+        .request(reqwest::Method::POST, "/api/v1/agencies", Some(&admin))
+        .header("content-type", "application/json")
+        .body(r#"{"name": "Sở \ud83d\ude00", "kind": "state"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let after = app.get_ok("/api/v1/agencies", Some(&admin)).await["total"].clone();
+    assert_eq!(after.as_i64(), before.as_i64().map(|n| n + 1));
+}
+
+/// Bytes that are no UTF-8 (a surrogate encoded as `%ED%A0%80`, a lone `%FF`) in a path or a
+/// query are refused naming the path or the parameter, not silently replaced by U+FFFD.
+#[tokio::test]
+async fn invalid_utf8_in_paths_and_queries_is_refused_naming_where() {
+    let app = TestApp::spawn().await;
+    let admin = Some(app.admin_token.as_str());
+    for (path, field) in [
+        ("/api/v1/communes?q=%ED%A0%80", "q"),
+        ("/api/v1/users?q=ab%FF", "q"),
+        ("/api/v1/communes/%ED%A0%80", "path"),
+        ("/api/v1/provinces/4%FF2", "path"),
+    ] {
+        expect_field(app.get(path, admin).await, field, path).await;
+    }
+}
+
+/// A header value that is not text (obs-text bytes) where the service reads it is a 422
+/// naming the header.
+#[tokio::test]
+async fn unreadable_header_values_are_refused_naming_the_header() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token.clone();
+    let agency = serde_json::json!({"name": "Sở Tài chính", "kind": "state"});
+    let created = app.created("/api/v1/agencies", &admin, &agency).await;
+    let id = created["id"].as_i64().unwrap();
+    let raw = reqwest::header::HeaderValue::from_bytes(b"\"1-\xff\"").unwrap();
+    let response = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/agencies/{id}"),
+            Some(&admin),
+        )
+        .header("If-Match", raw)
+        .json(&serde_json::json!({"name": "Sở Tài chính tỉnh"}))
+        .send()
+        .await
+        .unwrap();
+    expect_field(response, "If-Match", "If-Match").await;
+}
