@@ -8,6 +8,7 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod conditional;
 pub mod config;
 pub mod decode;
 pub mod domain;

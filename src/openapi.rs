@@ -199,7 +199,12 @@ pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
 pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::security::SecurityRequirement;
     use utoipa::openapi::RefOr;
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if path.starts_with("/api/") {
+            if let Some(get) = item.get.as_mut() {
+                document_conditional_read(get);
+            }
+        }
         let operations = [
             item.get.as_mut(),
             item.post.as_mut(),
@@ -221,6 +226,65 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
         }
     }
     drop_unreferenced_schemas(doc);
+}
+
+/// What `conditional::middleware` adds to every `GET` under `/api`: `If-None-Match`, the
+/// 304 answer, and the `ETag` and `Cache-Control` of the 200.
+fn document_conditional_read(op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{RefOr, Required, ResponseBuilder};
+    let text = || ObjectBuilder::new().schema_type(Type::String);
+    let etag = || {
+        HeaderBuilder::new()
+            .schema(Some(text()))
+            .description(Some(
+                "The version of this answer: send it back as `If-None-Match` to get a 304 \
+                 when nothing changed (and, for a single resource, as `If-Match` to edit it)",
+            ))
+            .build()
+    };
+    let cache_control = HeaderBuilder::new()
+        .schema(Some(text()))
+        .description(Some(
+            "`public, max-age=300` on anonymous reads (reusable for 5 minutes, then \
+             revalidated); `private, no-cache` on signed-in reads (revalidate every time)",
+        ))
+        .build();
+    let params = op.parameters.get_or_insert_with(Vec::new);
+    params.push(
+        ParameterBuilder::new()
+            .name("If-None-Match")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "ETags of copies the client holds (`*` for any); a current one answers 304 \
+                 with no body",
+            ))
+            .schema(Some(text()))
+            .build()
+            .into(),
+    );
+    let responses = &mut op.responses.responses;
+    if let Some(RefOr::T(ok)) = responses.get_mut("200") {
+        ok.headers
+            .entry("ETag".into())
+            .or_insert_with(|| RefOr::T(etag()));
+        ok.headers
+            .entry("Cache-Control".into())
+            .or_insert_with(|| RefOr::T(cache_control.clone()));
+    }
+    responses.insert(
+        "304".into(),
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(describe_status("304"))
+                .header("ETag", etag())
+                .header("Cache-Control", cache_control)
+                .build(),
+        ),
+    );
 }
 
 /// The description of a success response whose handler gives none.

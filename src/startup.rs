@@ -86,6 +86,9 @@ impl Application {
             .wrap(actix_web::middleware::from_fn(
                 crate::extract::refuse_unstorable_path,
             ))
+            .wrap(actix_web::middleware::from_fn(
+                crate::conditional::middleware,
+            ))
             .wrap(actix_web::middleware::from_fn(security_headers))
             .wrap(actix_web::middleware::Compress::default())
             .wrap(cors(cors_origins.as_deref()))
@@ -189,6 +192,7 @@ fn cors(origins: Option<&str>) -> actix_cors::Cors {
             actix_web::http::header::AUTHORIZATION,
             actix_web::http::header::CONTENT_TYPE,
             actix_web::http::header::IF_MATCH,
+            actix_web::http::header::IF_NONE_MATCH,
             actix_web::http::header::ACCEPT,
             actix_web::http::header::HeaderName::from_static("idempotency-key"),
         ])

@@ -6,6 +6,7 @@ mod access;
 mod assessments;
 mod auth;
 mod changes;
+mod conditional;
 mod criteria;
 mod health;
 mod idempotency;
