@@ -2,6 +2,7 @@
 //! path of the offending field in every error. No HTTP here: the extractors in
 //! [`crate::extract`] and the per-item parsing of sync batches ([`crate::services::sync`])
 //! both use it.
+use crate::error::ErrorCode;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -40,9 +41,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         let inner = err.into_inner();
         use serde_json::error::Category;
         match inner.classify() {
-            Category::Syntax if is_surrogate_error(&inner, body) => {
-                ApiError::invalid(field_of(&path, ""), LONE_SURROGATE)
-            }
+            Category::Syntax if is_surrogate_error(&inner, body) => ApiError::invalid(
+                ErrorCode::InvalidFormat,
+                field_of(&path, ""),
+                LONE_SURROGATE,
+            ),
             Category::Syntax | Category::Eof | Category::Io => ApiError::BadRequest(format!(
                 "the body is not valid JSON (line {}, column {}): {inner}",
                 inner.line(),
@@ -50,7 +53,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             )),
             Category::Data => {
                 let message = strip_position(&inner.to_string());
-                ApiError::invalid(field_of(&path, &message), message)
+                ApiError::invalid(
+                    ErrorCode::of_serde(&message),
+                    field_of(&path, &message),
+                    message,
+                )
             }
         }
     })
@@ -81,6 +88,7 @@ fn refuse_nul_in_json(body: &[u8]) -> Result<(), ApiError> {
     };
     match nul_path(&value, "") {
         Some(path) => Err(ApiError::invalid(
+            ErrorCode::InvalidFormat,
             if path.is_empty() { "body".into() } else { path },
             UNSTORABLE,
         )),
@@ -146,7 +154,7 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
                 &percent_encoding::percent_decode_str(&plus(name)).collect::<Vec<u8>>(),
             )
             .replace('\0', "");
-            return Err(ApiError::invalid(name, why));
+            return Err(ApiError::invalid(ErrorCode::InvalidFormat, name, why));
         }
     }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
@@ -157,7 +165,8 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         } else {
             path
         };
-        ApiError::invalid(field, err.into_inner().to_string())
+        let message = err.into_inner().to_string();
+        ApiError::invalid(ErrorCode::of_serde(&message), field, message)
     })
 }
 

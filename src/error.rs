@@ -13,19 +13,71 @@ use utoipa::ToSchema;
 
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 
-/// A field that failed validation, with the reason.
+/// Why a field was refused, stable for apps to branch on and translate: it never changes
+/// with the language of `message`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Missing, blank, or needed by another field's value.
+    Required,
+    /// Shorter than allowed.
+    TooShort,
+    /// Longer than allowed (characters, items or amount).
+    TooLong,
+    /// A number or date outside its bounds, or out of order with another field.
+    OutOfRange,
+    /// Text that does not have the expected form (a code, a username, a date, UTF-8).
+    InvalidFormat,
+    /// A value of the wrong JSON type.
+    InvalidType,
+    /// Not one of the values allowed (an enum, a region, a unit type).
+    UnknownValue,
+    /// A field the request does not have (a typo would otherwise drop data silently).
+    UnknownField,
+    /// Refers to something that does not exist (a code, an id) on the day that matters.
+    NotFound,
+    /// Not allowed in this place or state (a province with a parent, a draft version).
+    NotAllowed,
+    /// The same value twice where it must be unique.
+    Duplicate,
+    /// Any other rule; `message` says which.
+    Invalid,
+}
+
+impl ErrorCode {
+    /// The code of one of serde's messages about a JSON body or a query.
+    pub fn of_serde(message: &str) -> Self {
+        if message.starts_with("missing field") {
+            Self::Required
+        } else if message.starts_with("unknown field") {
+            Self::UnknownField
+        } else if message.starts_with("unknown variant") {
+            Self::UnknownValue
+        } else if message.starts_with("invalid type") {
+            Self::InvalidType
+        } else if message.starts_with("invalid length") {
+            Self::TooLong
+        } else {
+            Self::InvalidFormat
+        }
+    }
+}
+
+/// A field that failed validation: where, why in a word (`code`), why in a sentence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct FieldError {
     /// Path of the field in the request, e.g. `criteria[3].indicators[0].code` or `page`.
     pub field: String,
-    /// Why the value was refused.
+    pub code: ErrorCode,
+    /// Why the value was refused, in the language asked for (`Accept-Language`).
     pub message: String,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
+            code,
             message: message.into(),
         }
     }
@@ -37,6 +89,7 @@ impl FieldError {
     pub fn compact(&self) -> FieldError {
         FieldError {
             field: shorten(&self.field, MAX_FIELD),
+            code: self.code,
             message: shorten(&shorten_quoted(&self.message), MAX_MESSAGE),
         }
     }
@@ -78,9 +131,18 @@ fn shorten_quoted(message: &str) -> String {
 
 /// Pushes an error unless `value` has 1 to `max` characters and is not blank.
 pub fn check_text(value: &str, field: &str, max: usize, errors: &mut Vec<FieldError>) {
-    if value.trim().is_empty() || value.chars().count() > max {
-        errors.push(FieldError::new(field, format!("1 to {max} characters")));
-    }
+    let code = if value.trim().is_empty() {
+        ErrorCode::Required
+    } else if value.chars().count() > max {
+        ErrorCode::TooLong
+    } else {
+        return;
+    };
+    errors.push(FieldError::new(
+        code,
+        field,
+        format!("1 to {max} characters"),
+    ));
 }
 
 /// RFC 9457 problem details, the body of every error response.
@@ -90,7 +152,7 @@ pub fn check_text(value: &str, field: &str, max: usize, errors: &mut Vec<FieldEr
     "title": "The request has invalid fields",
     "status": 422,
     "detail": "1 field is invalid",
-    "errors": [{"field": "per_page", "message": "must be between 1 and 500"}]
+    "errors": [{"field": "per_page", "code": "out_of_range", "message": "must be between 1 and 500"}]
 }))]
 pub struct Problem {
     /// A URI reference naming the kind of problem, stable for clients to branch on.
@@ -155,14 +217,14 @@ impl ApiError {
     pub fn conflict_on(field: &str, detail: impl Into<String>) -> Self {
         let detail = detail.into();
         Self::Conflict {
-            errors: vec![FieldError::new(field, detail.clone())],
+            errors: vec![FieldError::new(ErrorCode::Duplicate, field, detail.clone())],
             detail,
         }
     }
 
     /// A single invalid field.
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError::new(field, message)])
+    pub fn invalid(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(code, field, message)])
     }
 
     fn slug_and_title(&self) -> (&'static str, &'static str) {
@@ -360,6 +422,7 @@ mod tests {
     fn long_echoed_values_are_cut_and_short_ones_kept() {
         let long = "x".repeat(1000);
         let error = FieldError::new(
+            ErrorCode::UnknownValue,
             long.clone(),
             format!("unknown variant `{long}`, expected `xã` or `phường`"),
         )
@@ -373,9 +436,13 @@ mod tests {
                 "x".repeat(MAX_ECHOED - 1)
             )
         );
-        let short = FieldError::new("type", "unknown variant \"ấp\", expected `xã`");
+        let short = FieldError::new(
+            ErrorCode::UnknownValue,
+            "type",
+            "unknown variant \"ấp\", expected `xã`",
+        );
         assert_eq!(short.compact(), short);
-        let unclosed = FieldError::new("name", "a `quote that never ends");
+        let unclosed = FieldError::new(ErrorCode::Invalid, "name", "a `quote that never ends");
         assert_eq!(unclosed.compact(), unclosed);
     }
 }

@@ -7,6 +7,7 @@
 //! * [`ValidQuery`] reads a query string, naming the field in errors (422).
 //! * [`IfMatch`] reads the optional `If-Match` header of a conditional write.
 
+use crate::error::ErrorCode;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -123,7 +124,7 @@ pub async fn refuse_unstorable_path(
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     if let Err(why) = crate::decode::percent_decoded(req.path()) {
-        return Err(ApiError::invalid("path", why).into());
+        return Err(ApiError::invalid(ErrorCode::InvalidFormat, "path", why).into());
     }
     next.call(req).await
 }
@@ -144,6 +145,7 @@ impl FromRequest for IfMatch {
             None => Ok(IfMatch(None)),
             Some(Ok(v)) => Ok(IfMatch(Some(v))),
             Some(Err(_)) => Err(ApiError::invalid(
+                ErrorCode::InvalidFormat,
                 "If-Match",
                 "is not readable text: send the ETag as read",
             )),

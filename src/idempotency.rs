@@ -8,6 +8,7 @@
 //! nothing, so a retry is harmless); an answer larger than [`MAX_KEPT_ANSWER`], or one
 //! that would take its user's kept answers past [`MAX_KEPT_PER_USER`], is recorded without
 //! its body, so a retry is still not run twice but answers 409 saying so.
+use crate::error::ErrorCode;
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -61,7 +62,11 @@ pub async fn middleware(
         Some(Ok(k)) if (1..=200).contains(&k.len()) => k,
         _ => {
             let (http, _) = req.into_parts();
-            let err = ApiError::invalid("Idempotency-Key", "1 to 200 visible ASCII characters");
+            let err = ApiError::invalid(
+                ErrorCode::InvalidFormat,
+                "Idempotency-Key",
+                "1 to 200 visible ASCII characters",
+            );
             return Ok(ServiceResponse::new(http, problem(err)));
         }
     };
@@ -212,6 +217,7 @@ fn replay(existing: Option<idempotency_key::Model>, hash: &str) -> HttpResponse 
     };
     if row.request_hash != hash {
         return problem(ApiError::invalid(
+            ErrorCode::Duplicate,
             "Idempotency-Key",
             "this key was used for a different request; use a new key",
         ));

@@ -2,6 +2,7 @@
 //! file through [`crate::services::sync`], the code path of `POST /sync/units` and
 //! `POST /sync/assessments`. Each item is written whole or not at all; bad items are
 //! reported by line and skipped; a progress bar and a summary are printed.
+use crate::error::ErrorCode;
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -137,7 +138,13 @@ pub fn parse_assessment_lines(text: &str) -> Vec<(u64, Parsed<SyncAssessment>)> 
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(i, line)| {
             let item = serde_json::from_str::<serde_json::Value>(line)
-                .map_err(|e| vec![FieldError::new("", format!("not valid JSON: {e}"))])
+                .map_err(|e| {
+                    vec![FieldError::new(
+                        ErrorCode::InvalidFormat,
+                        "",
+                        format!("not valid JSON: {e}"),
+                    )]
+                })
                 .and_then(sync::parse_item);
             (i as u64 + 1, item)
         })
@@ -169,7 +176,10 @@ pub fn parse_assessment_csv(text: &str) -> Vec<(u64, Parsed<SyncAssessment>)> {
             COLUMNS.join(", "),
             missing.0
         );
-        return vec![(1, Err(vec![FieldError::new("", message)]))];
+        return vec![(
+            1,
+            Err(vec![FieldError::new(ErrorCode::Required, "", message)]),
+        )];
     }
     let column = |record: &csv::StringRecord, i: usize| -> String {
         position[i]
@@ -184,7 +194,11 @@ pub fn parse_assessment_csv(text: &str) -> Vec<(u64, Parsed<SyncAssessment>)> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let error = FieldError::new("", format!("line {line}: unreadable CSV: {e}"));
+                let error = FieldError::new(
+                    ErrorCode::InvalidFormat,
+                    "",
+                    format!("line {line}: unreadable CSV: {e}"),
+                );
                 groups.push((
                     line,
                     Default::default(),
@@ -208,6 +222,7 @@ pub fn parse_assessment_csv(text: &str) -> Vec<(u64, Parsed<SyncAssessment>)> {
                 .map(serde_json::Value::from)
                 .ok_or_else(|| {
                     FieldError::new(
+                        ErrorCode::InvalidType,
                         format!("line {line}: value"),
                         format!("{other:?} is neither a number nor true/false"),
                     )

@@ -1,5 +1,6 @@
 //! Pagination of lists: `page` (from 1) and `per_page` (default 50, at most 500) in, and
 //! `{"items": [...], "page", "per_page", "total"}` out.
+use crate::error::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -30,12 +31,14 @@ impl Pagination {
         let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
         if !(1..=MAX_PAGE).contains(&page) {
             errors.push(FieldError::new(
+                ErrorCode::OutOfRange,
                 "page",
                 format!("must be between 1 and {MAX_PAGE}"),
             ));
         }
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
             errors.push(FieldError::new(
+                ErrorCode::OutOfRange,
                 "per_page",
                 format!("must be between 1 and {MAX_PER_PAGE}"),
             ));

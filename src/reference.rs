@@ -3,6 +3,7 @@
 //!
 //! The shipped reference data is the baseline every copy of the service starts from, so it
 //! is not written to the change feed; changes made after it are.
+use crate::error::ErrorCode;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -42,16 +43,20 @@ impl UnitRow {
     pub fn into_sync(self) -> Parsed<SyncUnit> {
         let level = Level::try_from_value(&self.level).map_err(|_| {
             vec![FieldError::new(
+                ErrorCode::UnknownValue,
                 "level",
                 "must be province, district, commune or village",
             )]
         })?;
         let region = match self.region.as_deref() {
             None => None,
-            Some(r) => Some(
-                Region::try_from_value(&r.to_owned())
-                    .map_err(|_| vec![FieldError::new("region", format!("unknown region {r}"))])?,
-            ),
+            Some(r) => Some(Region::try_from_value(&r.to_owned()).map_err(|_| {
+                vec![FieldError::new(
+                    ErrorCode::UnknownValue,
+                    "region",
+                    format!("unknown region {r}"),
+                )]
+            })?),
         };
         Ok(SyncUnit {
             level,

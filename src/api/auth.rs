@@ -1,4 +1,5 @@
 //! `POST /auth/token`, `POST /auth/refresh`, `POST /auth/revoke`, `GET /auth/me`.
+use crate::error::ErrorCode;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -23,10 +24,18 @@ pub struct TokenRequest {
 impl Validate for TokenRequest {
     fn validate(&self, errors: &mut Vec<FieldError>) {
         if self.username.is_empty() {
-            errors.push(FieldError::new("username", "is required"));
+            errors.push(FieldError::new(
+                ErrorCode::Required,
+                "username",
+                "is required",
+            ));
         }
         if self.password.is_empty() {
-            errors.push(FieldError::new("password", "is required"));
+            errors.push(FieldError::new(
+                ErrorCode::Required,
+                "password",
+                "is required",
+            ));
         }
     }
 }

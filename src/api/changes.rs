@@ -1,4 +1,5 @@
 //! `GET /changes`: the ordered change feed provincial systems follow to stay in sync.
+use crate::error::ErrorCode;
 use actix_web::{get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -50,10 +51,18 @@ pub async fn changes(
     let limit = query.0.limit.unwrap_or(100);
     let mut errors = Vec::new();
     if since < 0 {
-        errors.push(FieldError::new("since", "must be 0 or more"));
+        errors.push(FieldError::new(
+            ErrorCode::OutOfRange,
+            "since",
+            "must be 0 or more",
+        ));
     }
     if !(1..=1000).contains(&limit) {
-        errors.push(FieldError::new("limit", "must be between 1 and 1000"));
+        errors.push(FieldError::new(
+            ErrorCode::OutOfRange,
+            "limit",
+            "must be between 1 and 1000",
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));

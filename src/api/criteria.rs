@@ -1,4 +1,5 @@
 //! `/criteria-sets` and `/criteria-versions`: the criteria and their legal revisions.
+use crate::error::ErrorCode;
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -425,7 +426,7 @@ pub async fn diff_versions(
     let (_, base) = service::get_visible(&state.db, caller.0.as_ref(), query.0.base)
         .await
         .map_err(|e| match e {
-            ApiError::NotFound(d) => ApiError::invalid("base", d),
+            ApiError::NotFound(d) => ApiError::invalid(ErrorCode::NotFound, "base", d),
             other => other,
         })?;
     let d = diff(&service::tree_of(&base)?, &service::tree_of(&target)?);

@@ -1,5 +1,6 @@
 //! `/recognitions`: recognition decisions (quyết định công nhận) and their revocation
 //! (thu hồi).
+use crate::error::ErrorCode;
 use actix_web::{get, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -63,7 +64,7 @@ pub async fn create_recognition(
     let assessment = assessments::get_visible(&state.db, Some(&caller), input.assessment_id)
         .await
         .map_err(|e| match e {
-            ApiError::NotFound(d) => ApiError::invalid("assessment_id", d),
+            ApiError::NotFound(d) => ApiError::invalid(ErrorCode::NotFound, "assessment_id", d),
             other => other,
         })?;
     caller.ensure(Permission::Recognize, &assessments::scope_of(&assessment))?;

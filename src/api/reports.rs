@@ -1,5 +1,6 @@
 //! `GET /reports/progress` and `GET /reports/progress/timeline`: JSON, or CSV with
 //! `Accept: text/csv`.
+use crate::error::ErrorCode;
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{Datelike, Utc};
@@ -48,6 +49,7 @@ fn check_year(field: &str, year: i32) -> Result<()> {
         Ok(())
     } else {
         Err(ApiError::invalid(
+            ErrorCode::OutOfRange,
             field,
             format!("must be between 2000 and {}", now + 1),
         ))
@@ -141,6 +143,7 @@ pub async fn timeline(
     check_year("to", to)?;
     if to < from || to - from > 30 {
         return Err(ApiError::invalid(
+            ErrorCode::OutOfRange,
             "to",
             "must be from `from` to 30 years after it",
         ));

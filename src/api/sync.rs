@@ -1,6 +1,7 @@
 //! `POST /sync/{units,assessments,sponsorships}`: batch upserts by natural key for
 //! provincial systems, answered 207 Multi-Status with a result per item. The rules are in
 //! [`crate::services::sync`].
+use crate::error::ErrorCode;
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpResponse};
 use serde::Deserialize;
@@ -37,6 +38,7 @@ impl<T> Validate for SyncRequest<T> {
     fn validate(&self, errors: &mut Vec<FieldError>) {
         if self.items.is_empty() || self.items.len() > MAX_ITEMS {
             errors.push(FieldError::new(
+                ErrorCode::OutOfRange,
                 "items",
                 format!("send 1 to {MAX_ITEMS} items per batch"),
             ));

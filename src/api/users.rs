@@ -1,5 +1,6 @@
 //! `/users`: admins manage everyone; province officers manage the district and commune
 //! users inside their province; everyone may read themselves and change their password.
+use crate::error::ErrorCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -144,6 +145,7 @@ async fn confirm_current_password(
 ) -> Result<()> {
     let Some(given) = given.filter(|g| !g.is_empty()) else {
         return Err(ApiError::invalid(
+            ErrorCode::Required,
             "current_password",
             "is required to change your own password",
         ));

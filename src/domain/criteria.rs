@@ -1,5 +1,6 @@
 //! Criteria (bộ tiêu chí): the tree of a criteria version, its validation, threshold
 //! resolution and the diff between two versions. Pure functions, no HTTP, no database.
+use crate::error::ErrorCode;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
@@ -96,12 +97,14 @@ pub fn validate_tree(criteria: &[Criterion], errors: &mut Vec<FieldError>) {
         let at = format!("criteria[{i}]");
         if !numbers.insert(criterion.number) {
             errors.push(FieldError::new(
+                ErrorCode::Duplicate,
                 format!("{at}.number"),
                 format!("criterion number {} is used twice", criterion.number),
             ));
         }
         if !(1..=62).contains(&criterion.number) {
             errors.push(FieldError::new(
+                ErrorCode::OutOfRange,
                 format!("{at}.number"),
                 "must be between 1 and 62",
             ));
@@ -109,6 +112,7 @@ pub fn validate_tree(criteria: &[Criterion], errors: &mut Vec<FieldError>) {
         check_code(&criterion.code, &format!("{at}.code"), errors);
         if !criterion_codes.insert(criterion.code.as_str()) {
             errors.push(FieldError::new(
+                ErrorCode::Duplicate,
                 format!("{at}.code"),
                 format!("criterion code {} is used twice", criterion.code),
             ));
@@ -116,6 +120,7 @@ pub fn validate_tree(criteria: &[Criterion], errors: &mut Vec<FieldError>) {
         check_text(&criterion.name, &format!("{at}.name"), 500, errors);
         if criterion.indicators.is_empty() {
             errors.push(FieldError::new(
+                ErrorCode::Required,
                 format!("{at}.indicators"),
                 "a criterion needs at least one indicator",
             ));
@@ -125,6 +130,7 @@ pub fn validate_tree(criteria: &[Criterion], errors: &mut Vec<FieldError>) {
             check_code(&indicator.code, &format!("{at}.code"), errors);
             if !indicator_codes.insert(indicator.code.as_str()) {
                 errors.push(FieldError::new(
+                    ErrorCode::Duplicate,
                     format!("{at}.code"),
                     format!(
                         "indicator code {} is used twice in this version",
@@ -135,6 +141,7 @@ pub fn validate_tree(criteria: &[Criterion], errors: &mut Vec<FieldError>) {
             check_text(&indicator.name, &format!("{at}.name"), 500, errors);
             if indicator.kind == IndicatorKind::Boolean && !indicator.thresholds.is_empty() {
                 errors.push(FieldError::new(
+                    ErrorCode::NotAllowed,
                     format!("{at}.thresholds"),
                     "a boolean indicator has no thresholds",
                 ));
@@ -144,6 +151,7 @@ pub fn validate_tree(criteria: &[Criterion], errors: &mut Vec<FieldError>) {
                 let at = format!("{at}.thresholds[{k}]");
                 if !t.value.is_finite() {
                     errors.push(FieldError::new(
+                        ErrorCode::InvalidFormat,
                         format!("{at}.value"),
                         "must be a finite number",
                     ));
@@ -151,6 +159,7 @@ pub fn validate_tree(criteria: &[Criterion], errors: &mut Vec<FieldError>) {
                 if let Some(g) = t.commune_group {
                     if !(1..=3).contains(&g) {
                         errors.push(FieldError::new(
+                            ErrorCode::OutOfRange,
                             format!("{at}.commune_group"),
                             "must be 1, 2 or 3",
                         ));
@@ -159,6 +168,7 @@ pub fn validate_tree(criteria: &[Criterion], errors: &mut Vec<FieldError>) {
                 if let Some(y) = t.year {
                     if !(1990..=2100).contains(&y) {
                         errors.push(FieldError::new(
+                            ErrorCode::OutOfRange,
                             format!("{at}.year"),
                             "must be between 1990 and 2100",
                         ));
@@ -166,6 +176,7 @@ pub fn validate_tree(criteria: &[Criterion], errors: &mut Vec<FieldError>) {
                 }
                 if !keys.insert((t.region, t.commune_group, t.year)) {
                     errors.push(FieldError::new(
+                        ErrorCode::Duplicate,
                         at.clone(),
                         "another threshold has the same region, commune group and year",
                     ));
@@ -180,6 +191,7 @@ fn check_code(code: &str, field: &str, errors: &mut Vec<FieldError>) {
         && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.');
     if !ok {
         errors.push(FieldError::new(
+            ErrorCode::InvalidFormat,
             field,
             "1 to 16 letters, digits or dots, e.g. \"15.1\"",
         ));

@@ -1,5 +1,6 @@
 //! Users: creation with a hashed password, validation of role and scope, the queries of
 //! `/users`.
+use crate::error::ErrorCode;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -241,6 +242,7 @@ pub fn validate_username(username: &str, errors: &mut Vec<FieldError>) {
         });
     if !ok {
         errors.push(FieldError::new(
+            ErrorCode::InvalidFormat,
             "username",
             "3 to 64 lower-case letters, digits, '.', '_' or '-'",
         ));
@@ -250,7 +252,13 @@ pub fn validate_username(username: &str, errors: &mut Vec<FieldError>) {
 pub fn validate_password(password: &str, errors: &mut Vec<FieldError>) {
     let n = password.chars().count();
     if !(10..=200).contains(&n) {
+        let code = if n < 10 {
+            ErrorCode::TooShort
+        } else {
+            ErrorCode::TooLong
+        };
         errors.push(FieldError::new(
+            code,
             "password",
             "must be 10 to 200 characters long",
         ));
@@ -270,6 +278,7 @@ pub async fn resolve_user_scope<C: ConnectionTrait>(
             return match scope {
                 None => Ok(Scope::default()),
                 Some(_) => Err(ApiError::invalid(
+                    ErrorCode::NotAllowed,
                     "scope",
                     format!("the {} role has no scope", role.as_str()),
                 )),
@@ -280,6 +289,7 @@ pub async fn resolve_user_scope<C: ConnectionTrait>(
                 Some(Ok(id)) if id > 0 => id,
                 _ => {
                     return Err(ApiError::invalid(
+                        ErrorCode::InvalidFormat,
                         "scope",
                         "a sponsor's scope is its agency id (a positive integer)",
                     ))
@@ -288,7 +298,13 @@ pub async fn resolve_user_scope<C: ConnectionTrait>(
             let agency = entity::agency::Entity::find_by_id(id)
                 .one(db)
                 .await?
-                .ok_or_else(|| ApiError::invalid("scope", format!("no agency has the id {id}")))?;
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        ErrorCode::NotFound,
+                        "scope",
+                        format!("no agency has the id {id}"),
+                    )
+                })?;
             // Province officers manage the users of their province's agencies.
             return Ok(Scope {
                 province: agency.province_code,
@@ -302,6 +318,7 @@ pub async fn resolve_user_scope<C: ConnectionTrait>(
     };
     let Some(code) = scope else {
         return Err(ApiError::invalid(
+            ErrorCode::Required,
             "scope",
             format!(
                 "the {} role needs the code of its {}",
@@ -311,7 +328,11 @@ pub async fn resolve_user_scope<C: ConnectionTrait>(
         ));
     };
     let unit = units::find_current(db, level, code).await?.ok_or_else(|| {
-        ApiError::invalid("scope", format!("no {} has the code {code}", level.noun()))
+        ApiError::invalid(
+            ErrorCode::NotFound,
+            "scope",
+            format!("no {} has the code {code}", level.noun()),
+        )
     })?;
     Ok(units::scope_of(&unit))
 }

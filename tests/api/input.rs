@@ -91,3 +91,75 @@ async fn unreadable_header_values_are_refused_naming_the_header() {
         .unwrap();
     expect_field(response, "If-Match", "If-Match").await;
 }
+
+/// Each field error carries a stable `code` next to its `field` and `message`, so an app can
+/// branch on it and show its own words.
+#[tokio::test]
+async fn field_errors_carry_a_stable_code() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token.clone();
+    let code_of = |response: reqwest::Response| async move {
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: Value = response.json().await.unwrap();
+        (
+            body["errors"][0]["field"].as_str().unwrap().to_string(),
+            body["errors"][0]["code"]
+                .as_str()
+                .unwrap_or("<none>")
+                .to_string(),
+        )
+    };
+    let get = |path: &'static str| app.get(path, Some(&admin));
+    assert_eq!(
+        code_of(get("/api/v1/provinces?per_page=0").await).await,
+        ("per_page".into(), "out_of_range".into())
+    );
+    assert_eq!(
+        code_of(get("/api/v1/communes?on=2026-13-01").await).await,
+        ("on".into(), "invalid_format".into())
+    );
+    use serde_json::json;
+    for (body, field, code) in [
+        (json!({"kind": "state"}), "name", "required"),
+        (json!({"name": " ", "kind": "state"}), "name", "required"),
+        (
+            json!({"name": "x".repeat(301), "kind": "state"}),
+            "name",
+            "too_long",
+        ),
+        (
+            json!({"name": "Sở", "kind": "mystery"}),
+            "kind",
+            "unknown_value",
+        ),
+        (
+            json!({"name": "Sở", "kind": "state", "colour": "red"}),
+            "colour",
+            "unknown_field",
+        ),
+        (json!({"name": 7, "kind": "state"}), "name", "invalid_type"),
+        (
+            json!({"name": "Sở", "kind": "state", "province_code": "99"}),
+            "province_code",
+            "not_found",
+        ),
+    ] {
+        assert_eq!(
+            code_of(app.post("/api/v1/agencies", Some(&admin), &body).await).await,
+            (field.into(), code.into()),
+            "{body}"
+        );
+    }
+    let user = json!({"username": "xa.ky.lac", "password": "short", "role": "viewer"});
+    let response = app.post("/api/v1/users", Some(&admin), &user).await;
+    assert_eq!(
+        code_of(response).await,
+        ("password".into(), "too_short".into())
+    );
+    let unit = json!({"code": "1", "name": "Xã", "type": "xã", "province_code": "42", "valid_from": "2026-01-01"});
+    let response = app.post("/api/v1/communes", Some(&admin), &unit).await;
+    assert_eq!(
+        code_of(response).await,
+        ("code".into(), "invalid_format".into())
+    );
+}

@@ -1,6 +1,7 @@
 //! Creating an assessment: the criteria version in force, the unit on the date, a
 //! provincial set in its own province, then one insert with its first values.
 use super::*;
+use crate::error::ErrorCode;
 
 /// The unit level a criteria level assesses.
 pub fn unit_level_for(level: CriteriaLevel) -> Level {
@@ -75,12 +76,14 @@ pub async fn prepare_with<C: ConnectionTrait>(
         Some(c) if c.version.status != VersionStatus::Draft => c,
         Some(_) => {
             return Err(ApiError::invalid(
+                ErrorCode::NotAllowed,
                 "criteria_version_id",
                 "this criteria version is a draft; assess against a published one",
             ))
         }
         None => {
             return Err(ApiError::invalid(
+                ErrorCode::NotFound,
                 "criteria_version_id",
                 format!(
                     "no criteria version has the id {}",
@@ -95,6 +98,7 @@ pub async fn prepare_with<C: ConnectionTrait>(
         || v.effective_to.is_some_and(|to| input.assessed_on > to)
     {
         errors.push(FieldError::new(
+            ErrorCode::OutOfRange,
             "assessed_on",
             format!(
                 "criteria version {} is in force from {} to {}",
@@ -110,6 +114,7 @@ pub async fn prepare_with<C: ConnectionTrait>(
     let unit = units::find_on(db, unit_level, &input.unit_code, Some(input.assessed_on)).await?;
     match &unit {
         None => errors.push(FieldError::new(
+            ErrorCode::NotFound,
             "unit_code",
             format!(
                 "no {} {} existed on {}",
@@ -124,6 +129,7 @@ pub async fn prepare_with<C: ConnectionTrait>(
                 && province.as_deref() != Some(s.scope.as_str())
             {
                 errors.push(FieldError::new(
+                    ErrorCode::NotAllowed,
                     "criteria_version_id",
                     format!("this criteria set belongs to province {}", s.scope),
                 ));

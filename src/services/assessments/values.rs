@@ -1,6 +1,7 @@
 //! Indicator values and decisions: checked against the criteria tree, stored, and the
 //! per-criterion results evaluated again.
 use super::*;
+use crate::error::ErrorCode;
 
 pub(super) async fn load_inputs<C: ConnectionTrait>(
     db: &C,
@@ -148,6 +149,7 @@ pub fn check_inputs(
     for (i, item) in input.values.iter().enumerate() {
         if !seen.insert(item.indicator_code.as_str()) {
             errors.push(FieldError::new(
+                ErrorCode::Duplicate,
                 format!("values[{i}].indicator_code"),
                 "sent twice",
             ));
@@ -163,7 +165,16 @@ pub fn check_inputs(
             } else {
                 "value"
             };
-            errors.push(FieldError::new(format!("values[{i}].{field}"), message));
+            let code = if field == "indicator_code" {
+                ErrorCode::NotFound
+            } else {
+                ErrorCode::InvalidType
+            };
+            errors.push(FieldError::new(
+                code,
+                format!("values[{i}].{field}"),
+                message,
+            ));
         }
     }
     let criteria_codes: Vec<&str> = tree.iter().map(|c| c.code.as_str()).collect();
@@ -171,6 +182,7 @@ pub fn check_inputs(
     for (i, d) in input.criteria_decisions.iter().enumerate() {
         if !criteria_codes.contains(&d.criterion_code.as_str()) {
             errors.push(FieldError::new(
+                ErrorCode::NotFound,
                 format!("criteria_decisions[{i}].criterion_code"),
                 format!(
                     "criterion {} is not in this criteria version",
@@ -179,6 +191,7 @@ pub fn check_inputs(
             ));
         } else if !seen.insert(d.criterion_code.as_str()) {
             errors.push(FieldError::new(
+                ErrorCode::Duplicate,
                 format!("criteria_decisions[{i}].criterion_code"),
                 "sent twice",
             ));
@@ -187,6 +200,7 @@ pub fn check_inputs(
         if let (Some(r), Some(met)) = (d.result, d.met) {
             if (r == CriterionResult::Met) != met {
                 errors.push(FieldError::new(
+                    ErrorCode::NotAllowed,
                     format!("criteria_decisions[{i}].met"),
                     "contradicts result",
                 ));
@@ -194,6 +208,7 @@ pub fn check_inputs(
         }
         if decided && d.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
             errors.push(FieldError::new(
+                ErrorCode::Required,
                 format!("criteria_decisions[{i}].note"),
                 "a decision needs a note saying what it rests on",
             ));

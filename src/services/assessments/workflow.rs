@@ -1,6 +1,7 @@
 //! The review → appraisal → recognition workflow: transitions with their history, the
 //! draft's deletion and its new date.
 use super::*;
+use crate::error::ErrorCode;
 
 pub(super) async fn record_transition<C: ConnectionTrait>(
     db: &C,
@@ -84,6 +85,7 @@ pub async fn transition<C: ConnectionTrait>(
 ) -> Result<assessment::Model> {
     if action == Action::Return && note.as_deref().is_none_or(|n| n.trim().is_empty()) {
         return Err(ApiError::invalid(
+            ErrorCode::Required,
             "note",
             "returning an assessment needs a reason",
         ));

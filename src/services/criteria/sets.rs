@@ -1,6 +1,7 @@
 //! Criteria sets: where a set sits (national or a province), who sees its drafts,
 //! creating and reading sets.
 use super::*;
+use crate::error::ErrorCode;
 
 /// Where a set sits, for scope checks: national sets belong to admins only.
 pub fn set_scope(set: &criteria_set::Model) -> Scope {
@@ -54,6 +55,7 @@ pub async fn validate_new_set<C: ConnectionTrait>(db: &C, input: &NewCriteriaSet
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
     if !code_ok {
         errors.push(FieldError::new(
+            ErrorCode::InvalidFormat,
             "code",
             "2 to 64 upper-case letters, digits or '-'",
         ));
@@ -65,6 +67,7 @@ pub async fn validate_new_set<C: ConnectionTrait>(db: &C, input: &NewCriteriaSet
             .is_none()
     {
         errors.push(FieldError::new(
+            ErrorCode::UnknownValue,
             "scope",
             "`national` or the code of a current province",
         ));

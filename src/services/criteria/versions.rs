@@ -1,6 +1,7 @@
 //! Criteria versions: drafts written and replaced, published (superseding the one in
 //! force), revised into a new draft, deleted while draft; reads filtered by visibility.
 use super::*;
+use crate::error::ErrorCode;
 
 /// A version and its set, 404 when it does not exist or is a draft the caller may not see.
 pub async fn get_visible<C: ConnectionTrait>(
@@ -37,6 +38,7 @@ pub(super) fn check_version_fields(
     if let Some(to) = to {
         if to <= from {
             errors.push(FieldError::new(
+                ErrorCode::OutOfRange,
                 "effective_to",
                 "must be after effective_from",
             ));
@@ -61,6 +63,7 @@ pub async fn validate_version<C: ConnectionTrait>(
     validate_tree(&input.criteria, &mut errors);
     if input.criteria.is_empty() {
         errors.push(FieldError::new(
+            ErrorCode::Required,
             "criteria",
             "a version needs at least one criterion",
         ));
@@ -68,6 +71,7 @@ pub async fn validate_version<C: ConnectionTrait>(
     let set = Sets::find_by_id(input.set_id).one(db).await?;
     if set.is_none() {
         errors.push(FieldError::new(
+            ErrorCode::NotFound,
             "set_id",
             format!("no criteria set has the id {}", input.set_id),
         ));
@@ -75,14 +79,18 @@ pub async fn validate_version<C: ConnectionTrait>(
     if let Some(revises) = input.revises {
         match Versions::find_by_id(revises).one(db).await? {
             Some(r) if Some(r.set_id) == set.as_ref().map(|s| s.id) && Some(r.id) != own_id => {}
-            Some(r) if Some(r.id) == own_id => {
-                errors.push(FieldError::new("revises", "a version cannot revise itself"))
-            }
+            Some(r) if Some(r.id) == own_id => errors.push(FieldError::new(
+                ErrorCode::NotAllowed,
+                "revises",
+                "a version cannot revise itself",
+            )),
             Some(_) => errors.push(FieldError::new(
+                ErrorCode::NotAllowed,
                 "revises",
                 "the revised version belongs to another set",
             )),
             None => errors.push(FieldError::new(
+                ErrorCode::NotFound,
                 "revises",
                 format!("no criteria version has the id {revises}"),
             )),
@@ -175,6 +183,7 @@ pub async fn replace_version<C: ConnectionTrait>(
     ensure_draft(current)?;
     if input.set_id != current.set_id {
         return Err(ApiError::invalid(
+            ErrorCode::NotAllowed,
             "set_id",
             "a version cannot move to another set",
         ));
@@ -385,6 +394,7 @@ pub async fn revise<C: ConnectionTrait>(
     );
     if input.effective_from <= source.effective_from {
         errors.push(FieldError::new(
+            ErrorCode::OutOfRange,
             "effective_from",
             format!(
                 "a revision takes effect after the version it revises ({})",

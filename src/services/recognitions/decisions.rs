@@ -1,5 +1,6 @@
 //! Recognition decisions (quyết định công nhận) and their revocation.
 use super::*;
+use crate::error::ErrorCode;
 
 /// Body of `POST /recognitions`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -96,6 +97,7 @@ pub async fn recognize<C: ConnectionTrait>(
     check_text(&input.signer, "signer", 200, &mut errors);
     if input.unit_code != assessment.unit_code {
         errors.push(FieldError::new(
+            ErrorCode::NotAllowed,
             "unit_code",
             format!(
                 "assessment {} is about unit {}",
@@ -110,6 +112,7 @@ pub async fn recognize<C: ConnectionTrait>(
     let set = criteria::get_set(db, version.set_id).await?;
     if set.level != input.level {
         errors.push(FieldError::new(
+            ErrorCode::NotAllowed,
             "level",
             format!(
                 "assessment {} measures the level {}",
@@ -119,6 +122,7 @@ pub async fn recognize<C: ConnectionTrait>(
     }
     if input.decided_on < assessment.assessed_on {
         errors.push(FieldError::new(
+            ErrorCode::OutOfRange,
             "decided_on",
             "a decision cannot precede the assessment it rests on",
         ));
@@ -126,6 +130,7 @@ pub async fn recognize<C: ConnectionTrait>(
     if let Some(y) = input.recognition_year {
         if !(2000..=2100).contains(&y) {
             errors.push(FieldError::new(
+                ErrorCode::OutOfRange,
                 "recognition_year",
                 "must be between 2000 and 2100",
             ));
@@ -133,6 +138,7 @@ pub async fn recognize<C: ConnectionTrait>(
     }
     if assessment.status != Status::Appraised {
         errors.push(FieldError::new(
+            ErrorCode::NotAllowed,
             "assessment_id",
             format!(
                 "the assessment is {}; only an appraised assessment can be recognised",
@@ -148,6 +154,7 @@ pub async fn recognize<C: ConnectionTrait>(
             .collect();
         if !unmet.is_empty() {
             errors.push(FieldError::new(
+                ErrorCode::NotAllowed,
                 "assessment_id",
                 format!("criteria not met: {}", unmet.join(", ")),
             ));
@@ -211,6 +218,7 @@ pub async fn revoke<C: ConnectionTrait>(
     check_text(&input.reason, "reason", 2000, &mut errors);
     if input.decided_on < m.decided_on {
         errors.push(FieldError::new(
+            ErrorCode::OutOfRange,
             "decided_on",
             "a revocation cannot precede the recognition",
         ));

@@ -1,5 +1,6 @@
 //! Registrations of target years (đăng ký đạt chuẩn).
 use super::*;
+use crate::error::ErrorCode;
 
 /// Body of `POST /registrations`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -64,6 +65,7 @@ pub fn registration_scope(m: &registration::Model) -> Scope {
 pub(super) fn check_year(year: i32, errors: &mut Vec<FieldError>) {
     if !(2010..=2100).contains(&year) {
         errors.push(FieldError::new(
+            ErrorCode::OutOfRange,
             "target_year",
             "must be between 2010 and 2100",
         ));
@@ -86,6 +88,7 @@ pub async fn registration_unit<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| {
             ApiError::invalid(
+                ErrorCode::NotFound,
                 "unit_code",
                 format!(
                     "no {} {} existed at the start of {}",
@@ -108,7 +111,11 @@ pub async fn register<C: ConnectionTrait>(
         .as_deref()
         .is_some_and(|n| n.chars().count() > 2000)
     {
-        return Err(ApiError::invalid("note", "at most 2000 characters"));
+        return Err(ApiError::invalid(
+            ErrorCode::TooLong,
+            "note",
+            "at most 2000 characters",
+        ));
     }
     let now = Utc::now();
     let scope = units::scope_of(unit);

@@ -1,6 +1,7 @@
 //! Validated writes of agencies, sponsorships and activities, with their change-feed
 //! entries.
 use super::*;
+use crate::error::ErrorCode;
 
 pub async fn validate_agency<C: ConnectionTrait>(db: &C, input: &NewAgency) -> Result<()> {
     let mut errors = Vec::new();
@@ -10,11 +11,16 @@ pub async fn validate_agency<C: ConnectionTrait>(db: &C, input: &NewAgency) -> R
         .as_deref()
         .is_some_and(|c| c.chars().count() > 300)
     {
-        errors.push(FieldError::new("contact", "at most 300 characters"));
+        errors.push(FieldError::new(
+            ErrorCode::TooLong,
+            "contact",
+            "at most 300 characters",
+        ));
     }
     if let Some(p) = &input.province_code {
         if units::find_current(db, Level::Province, p).await?.is_none() {
             errors.push(FieldError::new(
+                ErrorCode::NotFound,
                 "province_code",
                 format!("no province has the code {p}"),
             ));
@@ -66,7 +72,11 @@ pub async fn update_agency<C: ConnectionTrait>(
     }
     if let Some(Some(c)) = &patch.contact {
         if c.chars().count() > 300 {
-            errors.push(FieldError::new("contact", "at most 300 characters"));
+            errors.push(FieldError::new(
+                ErrorCode::TooLong,
+                "contact",
+                "at most 300 characters",
+            ));
         }
     }
     if !errors.is_empty() {
@@ -139,10 +149,18 @@ pub async fn validate_sponsorship<C: ConnectionTrait>(
 ) -> Result<(agency::Model, entity::unit::Model)> {
     let mut errors = Vec::new();
     if input.ends_on <= input.starts_on {
-        errors.push(FieldError::new("ends_on", "must be after starts_on"));
+        errors.push(FieldError::new(
+            ErrorCode::OutOfRange,
+            "ends_on",
+            "must be after starts_on",
+        ));
     }
     if input.signed_on.is_some_and(|s| s > input.ends_on) {
-        errors.push(FieldError::new("signed_on", "must not be after ends_on"));
+        errors.push(FieldError::new(
+            ErrorCode::OutOfRange,
+            "signed_on",
+            "must not be after ends_on",
+        ));
     }
     if let Some(d) = &input.decision_number {
         check_text(d, "decision_number", 64, &mut errors);
@@ -151,6 +169,7 @@ pub async fn validate_sponsorship<C: ConnectionTrait>(
     let agency = agency::Entity::find_by_id(input.agency_id).one(db).await?;
     if agency.is_none() {
         errors.push(FieldError::new(
+            ErrorCode::NotFound,
             "agency_id",
             format!("no agency has the id {}", input.agency_id),
         ));
@@ -164,6 +183,7 @@ pub async fn validate_sponsorship<C: ConnectionTrait>(
     .await?;
     match &commune {
         None => errors.push(FieldError::new(
+            ErrorCode::NotFound,
             "commune_code",
             format!(
                 "no commune {} existed on {}",
@@ -174,6 +194,7 @@ pub async fn validate_sponsorship<C: ConnectionTrait>(
         Some(c) => {
             if let Some(last) = c.valid_to.filter(|last| *last < input.ends_on) {
                 errors.push(FieldError::new(
+                    ErrorCode::OutOfRange,
                     "ends_on",
                     format!(
                         "commune {} ended on {last}; end the sponsorship by then",
@@ -240,7 +261,11 @@ pub async fn update_sponsorship<C: ConnectionTrait>(
     let mut errors = Vec::new();
     let ends_on = patch.ends_on.unwrap_or(m.ends_on);
     if ends_on <= m.starts_on {
-        errors.push(FieldError::new("ends_on", "must be after starts_on"));
+        errors.push(FieldError::new(
+            ErrorCode::OutOfRange,
+            "ends_on",
+            "must be after starts_on",
+        ));
     }
     let last = activity::Entity::find()
         .filter(activity::Column::SponsorshipId.eq(m.id))
@@ -249,6 +274,7 @@ pub async fn update_sponsorship<C: ConnectionTrait>(
         .await?;
     if last > 0 {
         errors.push(FieldError::new(
+            ErrorCode::OutOfRange,
             "ends_on",
             "activities are recorded after that date",
         ));
@@ -309,6 +335,7 @@ pub async fn record_activity<C: ConnectionTrait>(
     let mut errors = Vec::new();
     if input.happened_on < s.starts_on || input.happened_on > s.ends_on {
         errors.push(FieldError::new(
+            ErrorCode::OutOfRange,
             "happened_on",
             format!(
                 "must be within the sponsorship, {} to {}",
@@ -317,12 +344,18 @@ pub async fn record_activity<C: ConnectionTrait>(
         ));
     }
     match (input.kind, input.amount_vnd) {
-        (_, Some(a)) if a < 0 => errors.push(FieldError::new("amount_vnd", "must not be negative")),
+        (_, Some(a)) if a < 0 => errors.push(FieldError::new(
+            ErrorCode::OutOfRange,
+            "amount_vnd",
+            "must not be negative",
+        )),
         (_, Some(a)) if a > MAX_AMOUNT_VND => errors.push(FieldError::new(
+            ErrorCode::OutOfRange,
             "amount_vnd",
             format!("at most {MAX_AMOUNT_VND} VND for one activity"),
         )),
         (ActivityKind::Funding, None) => errors.push(FieldError::new(
+            ErrorCode::Required,
             "amount_vnd",
             "a funding activity needs its amount in VND",
         )),
@@ -331,7 +364,11 @@ pub async fn record_activity<C: ConnectionTrait>(
     if input.kind == ActivityKind::InKind
         && input.in_kind.as_deref().is_none_or(|t| t.trim().is_empty())
     {
-        errors.push(FieldError::new("in_kind", "say what was given"));
+        errors.push(FieldError::new(
+            ErrorCode::Required,
+            "in_kind",
+            "say what was given",
+        ));
     }
     check_text(&input.description, "description", 2000, &mut errors);
     if !errors.is_empty() {

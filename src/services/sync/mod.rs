@@ -13,6 +13,7 @@
 //!   against the stored data (an item does not see the items before it in a dry run).
 //! * Scope is checked per item with the caller's role, as the single-item endpoints do.
 
+use crate::error::ErrorCode;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -130,14 +131,24 @@ pub fn parse_item<T: serde::de::DeserializeOwned>(value: Json) -> Parsed<T> {
             body if body == "body" => "item".to_string(),
             field => field,
         };
-        vec![FieldError::new(field, message)]
+        vec![FieldError::new(
+            ErrorCode::of_serde(&message),
+            field,
+            message,
+        )]
     })
 }
 
 fn error_result(index: usize, key: Option<String>, err: &ApiError, key_field: &str) -> ItemResult {
     let problem: Problem = err.problem();
     let errors = if problem.errors.is_empty() {
-        vec![FieldError::new(key_field, problem.detail.clone())]
+        let code = match problem.status {
+            403 => ErrorCode::NotAllowed,
+            404 => ErrorCode::NotFound,
+            409 => ErrorCode::Duplicate,
+            _ => ErrorCode::Invalid,
+        };
+        vec![FieldError::new(code, key_field, problem.detail.clone())]
     } else {
         problem.errors.clone()
     };

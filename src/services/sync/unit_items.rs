@@ -1,4 +1,5 @@
 //! Unit versions in a sync batch (`POST /sync/units`, `ntm-api import units`).
+use crate::error::ErrorCode;
 use chrono::NaiveDate;
 use sea_orm::DatabaseTransaction;
 use serde::Deserialize;
@@ -76,12 +77,15 @@ impl Upserter for UnitUpserter<'_> {
         )
         .await
         .map_err(|e| match e {
-            ApiError::NotFound(detail) => ApiError::invalid("commune_code", detail),
+            ApiError::NotFound(detail) => {
+                ApiError::invalid(ErrorCode::NotFound, "commune_code", detail)
+            }
             other => other,
         })?;
         caller.ensure(permission, &claimed)?;
         if level != Level::Village && item.commune_code.is_some() {
             return Err(ApiError::invalid(
+                ErrorCode::NotAllowed,
                 "commune_code",
                 "only villages name their commune",
             ));

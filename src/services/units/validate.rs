@@ -1,6 +1,7 @@
 //! Checking a new unit version before it is written: name, type, period, commune
 //! group, parents on its dates, and no overlap with another version of its code.
 use super::*;
+use crate::error::ErrorCode;
 
 /// A unit ready to be written: validated, parents resolved, derived fields filled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +95,7 @@ pub(super) fn check_name(name: &str, errors: &mut Vec<FieldError>) {
     let n = name.trim().chars().count();
     if n == 0 || n > 200 || name.trim() != name {
         errors.push(FieldError::new(
+            ErrorCode::InvalidFormat,
             "name",
             "1 to 200 characters, without leading or trailing spaces",
         ));
@@ -103,6 +105,7 @@ pub(super) fn check_name(name: &str, errors: &mut Vec<FieldError>) {
 pub(super) fn check_type(level: Level, unit_type: &str, errors: &mut Vec<FieldError>) {
     if !level.types().contains(&unit_type) {
         errors.push(FieldError::new(
+            ErrorCode::UnknownValue,
             "type",
             format!("a {} is one of: {}", level.noun(), level.types().join(", ")),
         ));
@@ -116,7 +119,11 @@ pub(super) fn check_period(
 ) {
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
-            errors.push(FieldError::new("valid_to", "must not be before valid_from"));
+            errors.push(FieldError::new(
+                ErrorCode::OutOfRange,
+                "valid_to",
+                "must not be before valid_from",
+            ));
         }
     }
 }
@@ -124,12 +131,15 @@ pub(super) fn check_period(
 pub(super) fn check_commune_group(level: Level, group: Option<i16>, errors: &mut Vec<FieldError>) {
     match group {
         Some(_) if level != Level::Commune => errors.push(FieldError::new(
+            ErrorCode::NotAllowed,
             "commune_group",
             "only communes have a commune group",
         )),
-        Some(g) if !(1..=3).contains(&g) => {
-            errors.push(FieldError::new("commune_group", "must be 1, 2 or 3"))
-        }
+        Some(g) if !(1..=3).contains(&g) => errors.push(FieldError::new(
+            ErrorCode::OutOfRange,
+            "commune_group",
+            "must be 1, 2 or 3",
+        )),
         _ => {}
     }
 }
@@ -145,6 +155,7 @@ pub async fn validate_new<C: ConnectionTrait>(
     let mut errors = Vec::new();
     if !level.code_is_valid(&input.code) {
         errors.push(FieldError::new(
+            ErrorCode::InvalidFormat,
             "code",
             format!("a {} code is {}", level.noun(), level.code_format()),
         ));
@@ -156,6 +167,7 @@ pub async fn validate_new<C: ConnectionTrait>(
     if let Some(s) = &input.successor_code {
         if !level.code_is_valid(s) {
             errors.push(FieldError::new(
+                ErrorCode::InvalidFormat,
                 "successor_code",
                 format!("a {} code is {}", level.noun(), level.code_format()),
             ));
@@ -165,6 +177,7 @@ pub async fn validate_new<C: ConnectionTrait>(
         Level::Province => {
             if input.region.is_none() {
                 errors.push(FieldError::new(
+                    ErrorCode::Required,
                     "region",
                     "a province needs its socio-economic region",
                 ));
@@ -174,13 +187,18 @@ pub async fn validate_new<C: ConnectionTrait>(
                 ("district_code", &input.district_code),
             ] {
                 if value.is_some() {
-                    errors.push(FieldError::new(field, "a province has no parent"));
+                    errors.push(FieldError::new(
+                        ErrorCode::NotAllowed,
+                        field,
+                        "a province has no parent",
+                    ));
                 }
             }
         }
         _ => {
             if input.region.is_some() {
                 errors.push(FieldError::new(
+                    ErrorCode::NotAllowed,
                     "region",
                     "taken from the province; set it on the province",
                 ));
@@ -189,12 +207,14 @@ pub async fn validate_new<C: ConnectionTrait>(
     }
     if level == Level::District && input.district_code.is_some() {
         errors.push(FieldError::new(
+            ErrorCode::NotAllowed,
             "district_code",
             "a district has no parent district",
         ));
     }
     if level == Level::Village && (input.province_code.is_some() || input.district_code.is_some()) {
         errors.push(FieldError::new(
+            ErrorCode::NotAllowed,
             "province_code",
             "a village takes its province and district from its commune",
         ));
@@ -222,11 +242,13 @@ pub async fn validate_new<C: ConnectionTrait>(
         Level::Province => {}
         Level::District | Level::Commune => match input.province_code {
             None => errors.push(FieldError::new(
+                ErrorCode::Required,
                 "province_code",
                 format!("a {} needs its province", level.noun()),
             )),
             Some(p) => match find_on(db, Level::Province, &p, Some(day)).await? {
                 None => errors.push(FieldError::new(
+                    ErrorCode::NotFound,
                     "province_code",
                     format!("no province {p} was valid on {day}"),
                 )),
@@ -241,10 +263,12 @@ pub async fn validate_new<C: ConnectionTrait>(
                                 unit.district_code = Some(d)
                             }
                             Some(_) => errors.push(FieldError::new(
+                                ErrorCode::NotAllowed,
                                 "district_code",
                                 format!("district {d} is not in province {p}"),
                             )),
                             None => errors.push(FieldError::new(
+                                ErrorCode::NotFound,
                                 "district_code",
                                 format!("no district {d} was valid on {day}"),
                             )),
@@ -257,6 +281,7 @@ pub async fn validate_new<C: ConnectionTrait>(
             let c = commune_code.unwrap_or_default();
             match find_on(db, Level::Commune, c, Some(day)).await? {
                 None => errors.push(FieldError::new(
+                    ErrorCode::NotFound,
                     "commune_code",
                     format!("no commune {c} was valid on {day}"),
                 )),

@@ -1,6 +1,7 @@
 //! Writing unit versions: insert, upsert by natural key (sync), update, delete, with
 //! their change-feed entries; and the references that keep a unit from being deleted.
 use super::*;
+use crate::error::ErrorCode;
 
 pub(super) fn change_key(m: &unit::Model) -> String {
     format!(
@@ -107,6 +108,7 @@ pub async fn update<C: ConnectionTrait>(
     }
     if patch.region.is_some() && level != Level::Province {
         errors.push(FieldError::new(
+            ErrorCode::NotAllowed,
             "region",
             "taken from the province; set it on the province",
         ));
@@ -120,6 +122,7 @@ pub async fn update<C: ConnectionTrait>(
     if let Some(Some(s)) = &patch.successor_code {
         if !level.code_is_valid(s) {
             errors.push(FieldError::new(
+                ErrorCode::InvalidFormat,
                 "successor_code",
                 format!("a {} code is {}", level.noun(), level.code_format()),
             ));
