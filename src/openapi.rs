@@ -204,6 +204,9 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
             if let Some(get) = item.get.as_mut() {
                 document_conditional_read(get);
             }
+            if let (Some(post), false) = (item.post.as_mut(), path.starts_with("/api/v1/auth/")) {
+                document_idempotency_key(post);
+            }
         }
         let operations = [
             item.get.as_mut(),
@@ -226,6 +229,108 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
         }
     }
     drop_unreferenced_schemas(doc);
+    forbid_nul_in_text(doc);
+}
+
+/// The pattern of free text: anything but NUL, which no database stores as text (the server
+/// refuses it with a 422 naming the field; see `decode::UNSTORABLE`).
+pub const TEXT_PATTERN: &str = "^[^\\u0000]*$";
+
+/// The form of the headers the server reads: an entity tag or `*` (RFC 9110 section 8.8.3),
+/// a key of visible ASCII.
+fn header_pattern(name: &str) -> Option<&'static str> {
+    match name {
+        "If-Match" | "If-None-Match" => Some(r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#),
+        "Idempotency-Key" => Some("^[!-~]{1,200}$"),
+        _ => None,
+    }
+}
+
+/// Gives every free-text string (no pattern, format or enum of its own) [`TEXT_PATTERN`], in
+/// schemas, parameters and bodies, so that generated data and clients know the rule.
+fn forbid_nul_in_text(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, Schema, SchemaType, Type};
+    use utoipa::openapi::RefOr;
+    fn walk(schema: &mut RefOr<Schema>) {
+        let RefOr::T(schema) = schema else { return };
+        match schema {
+            Schema::Object(object) => {
+                let is_text = match &object.schema_type {
+                    SchemaType::Type(Type::String) => true,
+                    SchemaType::Array(types) => types.contains(&Type::String),
+                    _ => false,
+                };
+                if is_text
+                    && object.pattern.is_none()
+                    && object.format.is_none()
+                    && object.enum_values.is_none()
+                {
+                    object.pattern = Some(TEXT_PATTERN.to_string());
+                }
+                object.properties.values_mut().for_each(walk);
+                if let Some(AdditionalProperties::RefOr(inner)) =
+                    object.additional_properties.as_deref_mut()
+                {
+                    walk(inner);
+                }
+            }
+            Schema::Array(array) => {
+                if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                    walk(items);
+                }
+            }
+            Schema::OneOf(one) => one.items.iter_mut().for_each(walk),
+            Schema::AllOf(all) => all.items.iter_mut().for_each(walk),
+            Schema::AnyOf(any) => any.items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    if let Some(components) = doc.components.as_mut() {
+        components.schemas.values_mut().for_each(walk);
+    }
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ];
+        for op in operations.into_iter().flatten() {
+            for parameter in op.parameters.iter_mut().flatten() {
+                if let RefOr::T(parameter) = parameter {
+                    if let Some(pattern) = header_pattern(&parameter.name) {
+                        if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
+                            object.pattern = Some(pattern.to_string());
+                        }
+                    }
+                    if let Some(schema) = parameter.schema.as_mut() {
+                        walk(schema);
+                    }
+                }
+            }
+            if let Some(RefOr::T(body)) = op.request_body.as_mut() {
+                for content in body.content.values_mut() {
+                    if let RefOr::T(content) = content {
+                        if let Some(schema) = content.schema.as_mut() {
+                            walk(schema);
+                        }
+                    }
+                }
+            }
+            for response in op.responses.responses.values_mut() {
+                if let RefOr::T(response) = response {
+                    for content in response.content.values_mut() {
+                        if let RefOr::T(content) = content {
+                            if let Some(schema) = content.schema.as_mut() {
+                                walk(schema);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// What `conditional::middleware` adds to every `GET` under `/api`: `If-None-Match`, the
@@ -284,6 +389,28 @@ fn document_conditional_read(op: &mut utoipa::openapi::path::Operation) {
                 .header("Cache-Control", cache_control)
                 .build(),
         ),
+    );
+}
+
+/// What `idempotency::middleware` reads on every `POST` but the token endpoints.
+fn document_idempotency_key(op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::Required;
+    op.parameters.get_or_insert_with(Vec::new).push(
+        ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "A key of the client's choosing (1 to 200 visible ASCII characters) that makes \
+                 a retry safe: for 24 hours the same key and body answer the first answer again \
+                 (`Idempotency-Replayed: true`) instead of acting twice; the same key with \
+                 another body is a 422. Keys are per user.",
+            ))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build()
+            .into(),
     );
 }
 

@@ -16,8 +16,10 @@ use crate::state::AppState;
 pub struct ChangesQuery {
     /// Return changes after this `seq` (0 for the beginning): the `next_since` of the
     /// previous page.
+    #[param(minimum = 0)]
     pub since: Option<i64>,
     /// At most this many (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
 }
 

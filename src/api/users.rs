@@ -21,8 +21,10 @@ use crate::state::AppState;
 #[schema(example = json!({"username": "kylac", "password": "đủ-dài-và-khó-đoán", "role": "commune", "scope": "18850"}))]
 pub struct NewUser {
     /// 3 to 64 lower-case letters, digits, '.', '_' or '-'.
+    #[schema(pattern = r"^[a-z0-9._-]{3,64}$")]
     pub username: String,
     /// 10 to 200 characters.
+    #[schema(min_length = 10, max_length = 200)]
     pub password: String,
     pub role: Role,
     /// Province, district or commune code; agency id for sponsors; none for admin and viewer.
@@ -41,6 +43,7 @@ impl Validate for NewUser {
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     /// The new password, 10 to 200 characters.
+    #[schema(min_length = 10, max_length = 200)]
     pub password: Option<String>,
     /// Your current password: required to change your own password (a stolen access token
     /// must not become the account). Resetting another user's password (admins; province

@@ -49,9 +49,11 @@ pub struct Threshold {
     pub region: Option<Region>,
     /// QĐ 51/2025 commune group: 1, 2 or 3.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 3)]
     pub commune_group: Option<i16>,
     /// Applies from this year until the next year given (null: every year).
     #[serde(default)]
+    #[schema(minimum = 1990, maximum = 2100)]
     pub year: Option<i32>,
     pub value: f64,
 }
@@ -61,7 +63,13 @@ pub struct Threshold {
 #[serde(deny_unknown_fields)]
 pub struct Indicator {
     /// Unique within the version, e.g. "10", "15.1", "17.10".
+    #[schema(pattern = r"^[A-Za-z0-9.]{1,16}$")]
     pub code: String,
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub name: String,
     #[serde(default)]
     pub unit: Option<String>,
@@ -78,12 +86,20 @@ pub struct Indicator {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Criterion {
+    #[schema(minimum = 1, maximum = 62)]
     pub number: i32,
+    #[schema(pattern = r"^[A-Za-z0-9.]{1,16}$")]
     pub code: String,
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub name: String,
     pub group: CriterionGroup,
     #[serde(default)]
     pub source_note: Option<String>,
+    #[schema(min_items = 1)]
     pub indicators: Vec<Indicator>,
 }
 

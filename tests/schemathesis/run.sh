@@ -34,8 +34,8 @@ TOKEN=$(curl -fs -H 'content-type: application/json' \
 set +e
 schemathesis --no-color run "$BASE/api-docs/openapi.json" \
   --header "Authorization: Bearer $TOKEN" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --phases examples,coverage,fuzzing \
+  --checks "${CHECKS:-all}" \
+  --phases "${PHASES:-examples,coverage,fuzzing,stateful}" \
   --max-examples "$MAX_EXAMPLES" \
   --max-time "$MAX_TIME" \
   --workers 2 \

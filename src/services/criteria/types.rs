@@ -30,10 +30,17 @@ impl From<&criteria_set::Model> for CriteriaSetView {
 #[schema(example = json!({"code": "HT-XA-NTM-2021", "name": "Bộ tiêu chí xã NTM tỉnh Hà Tĩnh 2021-2025", "level": "commune", "scope": "42"}))]
 pub struct NewCriteriaSet {
     /// Unique, 2 to 64 upper-case letters, digits and '-'.
+    #[schema(pattern = r"^[A-Z0-9-]{2,64}$")]
     pub code: String,
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub name: String,
     pub level: CriteriaLevel,
     /// `national` (admins) or a province code (that province's officers).
+    #[schema(pattern = r"^(national|[0-9]{2})$")]
     pub scope: String,
 }
 
@@ -42,8 +49,23 @@ pub struct NewCriteriaSet {
 #[serde(deny_unknown_fields)]
 pub struct LegalDocument {
     /// e.g. `318/QĐ-TTg`, `36/2022/QĐ-UBND`.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub number: String,
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub title: String,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub issuer: String,
     #[serde(default)]
     pub signed_on: Option<NaiveDate>,
@@ -54,6 +76,11 @@ pub struct LegalDocument {
 #[serde(deny_unknown_fields)]
 pub struct VersionInput {
     pub set_id: i32,
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub label: String,
     pub legal_document: LegalDocument,
     pub effective_from: NaiveDate,
@@ -64,6 +91,7 @@ pub struct VersionInput {
     pub revises: Option<i32>,
     #[serde(default)]
     pub source_note: Option<String>,
+    #[schema(min_items = 1)]
     pub criteria: Vec<Criterion>,
 }
 
@@ -71,6 +99,11 @@ pub struct VersionInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevisionInput {
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub label: String,
     pub legal_document: LegalDocument,
     pub effective_from: NaiveDate,

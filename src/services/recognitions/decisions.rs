@@ -11,12 +11,23 @@ pub struct NewRecognition {
     pub level: CriteriaLevel,
     /// An appraised assessment of this unit, every criterion met.
     pub assessment_id: i32,
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub decision_number: String,
     pub decided_on: NaiveDate,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub signer: String,
     /// The year recognised ("đạt chuẩn năm 2022"), which may differ from the signing date;
     /// defaults to the year of `decided_on`.
     #[serde(default)]
+    #[schema(minimum = 2000, maximum = 2100)]
     pub recognition_year: Option<i32>,
 }
 
@@ -24,8 +35,18 @@ pub struct NewRecognition {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Revocation {
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub decision_number: String,
     pub decided_on: NaiveDate,
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub reason: String,
 }
 

@@ -9,8 +9,10 @@ use crate::error::ErrorCode;
 pub struct NewRegistration {
     pub unit_code: String,
     pub level: CriteriaLevel,
+    #[schema(minimum = 2010, maximum = 2100)]
     pub target_year: i32,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -18,9 +20,11 @@ pub struct NewRegistration {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationPatch {
+    #[schema(minimum = 2010, maximum = 2100)]
     pub target_year: Option<i32>,
     #[serde(default, deserialize_with = "crate::patch::double_option")]
     #[schema(value_type = Option<String>)]
+    #[schema(max_length = 2000)]
     pub note: Option<Option<String>>,
 }
 

@@ -5,22 +5,35 @@ use super::*;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Ban Dân vận Tỉnh ủy Hà Tĩnh", "kind": "party", "province_code": "42"}))]
 pub struct NewAgency {
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub name: String,
     pub kind: AgencyKind,
     /// The province it belongs to (null: a central agency; admins only).
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{2}$")]
     pub province_code: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 300)]
     pub contact: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgencyPatch {
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub name: Option<String>,
     pub kind: Option<AgencyKind>,
     #[serde(default, deserialize_with = "crate::patch::double_option")]
     #[schema(value_type = Option<String>)]
+    #[schema(max_length = 300)]
     pub contact: Option<Option<String>>,
 }
 
@@ -49,6 +62,7 @@ pub struct AgencyView {
     "signed_on": "2016-08-19", "commitments": ["Tập huấn cán bộ cốt cán"]}))]
 pub struct NewSponsorship {
     pub agency_id: i32,
+    #[schema(pattern = r"^[0-9]{5}$")]
     pub commune_code: String,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
@@ -56,6 +70,11 @@ pub struct NewSponsorship {
     pub signed_on: Option<NaiveDate>,
     /// The decision assigning the sponsor, e.g. "863/QĐ-UBND".
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub decision_number: Option<String>,
     #[serde(default)]
     pub commitments: Vec<String>,
@@ -70,6 +89,11 @@ pub struct SponsorshipPatch {
     pub signed_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "crate::patch::double_option")]
     #[schema(value_type = Option<String>)]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub decision_number: Option<Option<String>>,
     pub commitments: Option<Vec<String>>,
 }
@@ -110,6 +134,11 @@ pub struct NewActivity {
     /// What was given in kind.
     #[serde(default)]
     pub in_kind: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub description: String,
 }
 

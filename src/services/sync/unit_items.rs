@@ -18,27 +18,38 @@ use crate::services::units::{self, UnitInput, UpsertOutcome};
     "province_code": "42", "district_code": "447", "valid_to": "2025-06-30", "successor_code": "18847"}))]
 pub struct SyncUnit {
     pub level: Level,
+    #[schema(pattern = r"^[A-Za-z0-9._-]{1,32}$")]
     pub code: String,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\s\u0000]([^\u0000]*[^\s\u0000])?$"
+    )]
     pub name: String,
     #[serde(rename = "type")]
     pub unit_type: String,
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{2}$")]
     pub province_code: Option<String>,
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{3}$")]
     pub district_code: Option<String>,
     /// The commune of a village.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{5}$")]
     pub commune_code: Option<String>,
     /// Provinces only.
     #[serde(default)]
     pub region: Option<Region>,
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 3)]
     pub commune_group: Option<i16>,
     #[serde(default)]
     pub valid_from: Option<NaiveDate>,
     #[serde(default)]
     pub valid_to: Option<NaiveDate>,
     #[serde(default)]
+    #[schema(pattern = r"^[A-Za-z0-9._-]{1,32}$")]
     pub successor_code: Option<String>,
 }
 

@@ -66,27 +66,37 @@ impl From<&unit::Model> for UnitView {
 #[schema(example = json!({"code": "18850", "name": "Kỳ Lạc", "type": "xã",
     "province_code": "42", "district_code": "447", "valid_to": "2025-06-30"}))]
 pub struct UnitInput {
+    #[schema(pattern = r"^[A-Za-z0-9._-]{1,32}$")]
     pub code: String,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\s\u0000]([^\u0000]*[^\s\u0000])?$"
+    )]
     pub name: String,
     #[serde(rename = "type")]
     pub unit_type: String,
     /// Required for districts and communes.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{2}$")]
     pub province_code: Option<String>,
     /// The district of a pre-reform commune.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{3}$")]
     pub district_code: Option<String>,
     /// Required for provinces; other levels take their province's.
     #[serde(default)]
     pub region: Option<Region>,
     /// Communes only: 1, 2 or 3.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 3)]
     pub commune_group: Option<i16>,
     #[serde(default)]
     pub valid_from: Option<NaiveDate>,
     #[serde(default)]
     pub valid_to: Option<NaiveDate>,
     #[serde(default)]
+    #[schema(pattern = r"^[A-Za-z0-9._-]{1,32}$")]
     pub successor_code: Option<String>,
 }
 
@@ -95,6 +105,11 @@ pub struct UnitInput {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Kỳ Lạc", "commune_group": 2}))]
 pub struct UnitPatch {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\s\u0000]([^\u0000]*[^\s\u0000])?$"
+    )]
     pub name: Option<String>,
     #[serde(rename = "type")]
     pub unit_type: Option<String>,
@@ -102,6 +117,7 @@ pub struct UnitPatch {
     pub region: Option<Region>,
     #[serde(default, deserialize_with = "crate::patch::double_option")]
     #[schema(value_type = Option<i16>)]
+    #[schema(minimum = 1, maximum = 3)]
     pub commune_group: Option<Option<i16>>,
     #[serde(default, deserialize_with = "crate::patch::double_option")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -111,6 +127,7 @@ pub struct UnitPatch {
     pub valid_to: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "crate::patch::double_option")]
     #[schema(value_type = Option<String>)]
+    #[schema(pattern = r"^[A-Za-z0-9._-]{1,32}$")]
     pub successor_code: Option<Option<String>>,
 }
 
