@@ -87,10 +87,12 @@ impl FieldError {
     /// message of every refused item of a batch). Quoted values in the message keep their
     /// first [`MAX_ECHOED`] characters; a field path keeps its first [`MAX_FIELD`].
     pub fn compact(&self) -> FieldError {
+        // A NUL the client sent is named, not sent back: no text we answer holds one.
+        let visible = |text: &str| text.replace('\0', "\\u0000");
         FieldError {
-            field: shorten(&self.field, MAX_FIELD),
+            field: shorten(&visible(&self.field), MAX_FIELD),
             code: self.code,
-            message: shorten(&shorten_quoted(&self.message), MAX_MESSAGE),
+            message: shorten(&shorten_quoted(&visible(&self.message)), MAX_MESSAGE),
         }
     }
 }

@@ -143,7 +143,12 @@ impl FromRequest for IfMatch {
             .map(|v| v.to_str().map(|s| s.trim().to_string()));
         std::future::ready(match value {
             None => Ok(IfMatch(None)),
-            Some(Ok(v)) => Ok(IfMatch(Some(v))),
+            Some(Ok(v)) if is_entity_tag_list(&v) => Ok(IfMatch(Some(v))),
+            Some(Ok(_)) => Err(ApiError::invalid(
+                ErrorCode::InvalidFormat,
+                "If-Match",
+                "must be `*` or the ETag as read, e.g. \"12-3\" (a list of them separated by commas)",
+            )),
             Some(Err(_)) => Err(ApiError::invalid(
                 ErrorCode::InvalidFormat,
                 "If-Match",
@@ -151,6 +156,24 @@ impl FromRequest for IfMatch {
             )),
         })
     }
+}
+
+/// `*`, or entity tags (`"…"` or `W/"…"`, visible ASCII but `"` inside) separated by
+/// commas: RFC 9110 section 8.8.3, as the document's pattern for `If-Match` states.
+fn is_entity_tag_list(value: &str) -> bool {
+    if value.trim() == "*" {
+        return true;
+    }
+    value.split(',').all(|tag| {
+        let tag = tag.trim();
+        let tag = tag.strip_prefix("W/").unwrap_or(tag);
+        tag.len() >= 2
+            && tag.starts_with('"')
+            && tag.ends_with('"')
+            && tag[1..tag.len() - 1]
+                .bytes()
+                .all(|b| b == b'!' || (b'#'..=b'~').contains(&b))
+    })
 }
 
 impl IfMatch {

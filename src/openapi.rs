@@ -230,6 +230,79 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
     }
     drop_unreferenced_schemas(doc);
     forbid_nul_in_text(doc);
+    link_created_resources(doc);
+}
+
+/// OpenAPI links from each `201` to what can be done with the resource it created: the
+/// operations on `{collection}/{id}` (or `{code}`) and below it, with the path parameter
+/// taken from the body and `If-Match` from the `ETag`. Generated clients and stateful
+/// testers (schemathesis) follow them.
+fn link_created_resources(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::link::LinkBuilder;
+    use utoipa::openapi::RefOr;
+    // (path, path parameter, operationId, whether it takes If-Match)
+    let mut targets: Vec<(String, String, String, bool)> = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        let Some(param) = path
+            .rsplit('/')
+            .find(|s| s.starts_with('{'))
+            .map(|s| s.trim_matches(|c| c == '{' || c == '}').to_string())
+        else {
+            continue;
+        };
+        let operations = [
+            item.get.as_ref(),
+            item.put.as_ref(),
+            item.patch.as_ref(),
+            item.delete.as_ref(),
+            item.post.as_ref(),
+        ];
+        for op in operations.into_iter().flatten() {
+            let takes_if_match = op
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p, RefOr::T(p) if p.name == "If-Match"));
+            if let Some(id) = op.operation_id.clone() {
+                targets.push((path.clone(), param.clone(), id, takes_if_match));
+            }
+        }
+    }
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let Some(RefOr::T(created)) = item
+            .post
+            .as_mut()
+            .and_then(|post| post.responses.responses.get_mut("201"))
+        else {
+            continue;
+        };
+        // Two creations live below another resource: a commune's villages are served at
+        // `/villages/{code}`, a version's revisions at `/criteria-versions/{id}`.
+        let collection = if path.ends_with("/{code}/villages") {
+            "/api/v1/villages".to_string()
+        } else if path.ends_with("/{id}/revisions") {
+            "/api/v1/criteria-versions".to_string()
+        } else {
+            path.clone()
+        };
+        for (target, param, operation_id, takes_if_match) in &targets {
+            let Some(rest) = target.strip_prefix(&format!("{collection}/")) else {
+                continue;
+            };
+            if !rest.starts_with(&format!("{{{param}}}")) {
+                continue;
+            }
+            let mut link = LinkBuilder::new()
+                .operation_id(operation_id)
+                .parameter(param, format!("$response.body#/{param}"));
+            if *takes_if_match {
+                link = link.parameter("header.If-Match", "$response.header.ETag");
+            }
+            created
+                .links
+                .insert(operation_id.clone(), RefOr::T(link.build()));
+        }
+    }
 }
 
 /// The pattern of free text: anything but NUL, which no database stores as text (the server
@@ -240,7 +313,7 @@ pub const TEXT_PATTERN: &str = "^[^\\u0000]*$";
 /// a key of visible ASCII.
 fn header_pattern(name: &str) -> Option<&'static str> {
     match name {
-        "If-Match" | "If-None-Match" => Some(r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#),
+        "If-Match" => Some(r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#),
         "Idempotency-Key" => Some("^[!-~]{1,200}$"),
         _ => None,
     }
@@ -396,6 +469,7 @@ fn document_conditional_read(op: &mut utoipa::openapi::path::Operation) {
 fn document_idempotency_key(op: &mut utoipa::openapi::path::Operation) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::RefOr;
     use utoipa::openapi::Required;
     op.parameters.get_or_insert_with(Vec::new).push(
         ParameterBuilder::new()
@@ -412,6 +486,16 @@ fn document_idempotency_key(op: &mut utoipa::openapi::path::Operation) {
             .build()
             .into(),
     );
+    // A key reused with another body is a 422; a replay whose answer was too large to
+    // keep is a 409 (see `idempotency`).
+    let reference = |name: &str| RefOr::Ref(utoipa::openapi::Ref::from_response_name(name));
+    let responses = &mut op.responses.responses;
+    responses
+        .entry("422".into())
+        .or_insert_with(|| reference("Unprocessable"));
+    responses
+        .entry("409".into())
+        .or_insert_with(|| reference("Conflict"));
 }
 
 /// The description of a success response whose handler gives none.

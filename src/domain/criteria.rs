@@ -248,9 +248,9 @@ pub fn meets(kind: IndicatorKind, value: f64, threshold: f64) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FieldChange {
     pub field: String,
-    #[schema(value_type = Object)]
+    /// The value before: any JSON value (text, number, boolean, object or null).
     pub from: serde_json::Value,
-    #[schema(value_type = Object)]
+    /// The value after, as `from`.
     pub to: serde_json::Value,
 }
 

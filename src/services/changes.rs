@@ -147,7 +147,6 @@ pub struct ChangeView {
     pub op: String,
     pub at: DateTime<Utc>,
     /// The entity as it was after the change.
-    #[schema(value_type = Option<Object>)]
     pub data: Option<serde_json::Value>,
 }
 

@@ -163,3 +163,55 @@ async fn field_errors_carry_a_stable_code() {
         ("code".into(), "invalid_format".into())
     );
 }
+
+/// `If-Match` must be `*` or entity tags, as the document's pattern says: anything else is a
+/// 422 naming the header, not a 412 about a stale copy.
+#[tokio::test]
+async fn a_malformed_if_match_is_refused_naming_the_header() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token.clone();
+    let agency = serde_json::json!({"name": "Sở Xây dựng", "kind": "state"});
+    let id = app.created("/api/v1/agencies", &admin, &agency).await["id"].clone();
+    let path = format!("/api/v1/agencies/{id}");
+    for value in ["12-1", "null", "\"1-1\" \"1-2\"", "W/", "\"a\"b\""] {
+        let response = app
+            .request(reqwest::Method::PATCH, &path, Some(&admin))
+            .header("If-Match", value)
+            .json(&serde_json::json!({"name": "Sở Xây dựng tỉnh"}))
+            .send()
+            .await
+            .unwrap();
+        expect_field(response, "If-Match", value).await;
+    }
+    let response = app
+        .request(reqwest::Method::PATCH, &path, Some(&admin))
+        .header("If-Match", "\"other\", W/\"999-9\"")
+        .json(&serde_json::json!({"name": "Sở Xây dựng tỉnh"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PRECONDITION_FAILED);
+}
+
+/// A NUL the client sent in a field name is named in the answer as `\u0000` text, so no
+/// answer carries the character itself.
+#[tokio::test]
+async fn answers_never_echo_a_nul_character() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .request(reqwest::Method::POST, "/api/v1/auth/token", None)
+        .header("content-type", "application/json")
+        .body(r#"{"username": "admin", "password": "x", "a\u0000b": 1}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = response.text().await.unwrap();
+    let body: Value = serde_json::from_str(&text).unwrap();
+    let field = body["errors"][0]["field"].as_str().unwrap();
+    assert!(
+        !field.contains('\0') && !body["detail"].as_str().unwrap().contains('\0'),
+        "{text}"
+    );
+    assert_eq!(field, "a\\u0000b");
+}

@@ -32,7 +32,7 @@ TOKEN=$(curl -fs -H 'content-type: application/json' \
 # Access tokens last 15 minutes; a longer run refreshes nothing, so keep runs under that
 # or raise MAX_TIME in steps.
 set +e
-schemathesis --no-color run "$BASE/api-docs/openapi.json" \
+schemathesis --no-color --config-file tests/schemathesis/schemathesis.toml run "$BASE/api-docs/openapi.json" \
   --header "Authorization: Bearer $TOKEN" \
   --checks "${CHECKS:-all}" \
   --phases "${PHASES:-examples,coverage,fuzzing,stateful}" \
