@@ -59,7 +59,7 @@ pub async fn middleware(
             .map(ServiceResponse::map_into_boxed_body);
     };
     let key = match key {
-        Some(Ok(k)) if (1..=200).contains(&k.len()) => k,
+        Some(Ok(k)) if (1..=200).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()) => k,
         _ => {
             let (http, _) = req.into_parts();
             let err = ApiError::invalid(

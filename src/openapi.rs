@@ -174,6 +174,12 @@ pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
             };
             add("500", "InternalError");
             add("503", "Unavailable");
+            let takes_if_match = params
+                .iter()
+                .any(|p| matches!(p, RefOr::T(p) if p.name == "If-Match"));
+            if takes_if_match {
+                add("422", "Unprocessable");
+            }
             if has_path {
                 add("400", "BadRequest");
             }
@@ -374,6 +380,8 @@ fn forbid_nul_in_text(doc: &mut utoipa::openapi::OpenApi) {
                 if let RefOr::T(parameter) = parameter {
                     if let Some(pattern) = header_pattern(&parameter.name) {
                         if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
+                            // An absent header is `required: false`, not a null value.
+                            object.schema_type = SchemaType::Type(Type::String);
                             object.pattern = Some(pattern.to_string());
                         }
                     }

@@ -6,7 +6,7 @@ use entity::registration;
 
 use crate::access::{Caller, Permission};
 use crate::auth::MaybeCaller;
-use crate::error::Result;
+use crate::error::{FieldError, Result};
 use crate::extract::{IfMatch, ValidJson, ValidQuery, Validate};
 use crate::pagination::{Page, Pagination};
 use crate::services::recognitions::{
@@ -16,7 +16,11 @@ use crate::services::units;
 use crate::state::AppState;
 
 impl Validate for NewRegistration {}
-impl Validate for RegistrationPatch {}
+impl Validate for RegistrationPatch {
+    fn validate(&self, errors: &mut Vec<FieldError>) {
+        service::check_patch(self, errors);
+    }
+}
 
 /// Registrations to reach a level in a target year ("4 xã đăng ký đạt chuẩn năm 2018").
 #[utoipa::path(

@@ -215,3 +215,21 @@ async fn answers_never_echo_a_nul_character() {
     );
     assert_eq!(field, "a\\u0000b");
 }
+
+/// An `Idempotency-Key` is visible ASCII, as documented: a space or a control character is
+/// a 422 naming the header, and nothing is created.
+#[tokio::test]
+async fn an_idempotency_key_with_spaces_is_refused() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token.clone();
+    let response = app
+        .request(reqwest::Method::POST, "/api/v1/agencies", Some(&admin))
+        .header("Idempotency-Key", "two words")
+        .json(&serde_json::json!({"name": "Sở Y tế", "kind": "state"}))
+        .send()
+        .await
+        .unwrap();
+    expect_field(response, "Idempotency-Key", "a space").await;
+    let agencies = app.get_ok("/api/v1/agencies", Some(&admin)).await;
+    assert_eq!(agencies["total"], 0);
+}

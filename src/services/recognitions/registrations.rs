@@ -155,6 +155,26 @@ pub async fn register<C: ConnectionTrait>(
     Ok(model)
 }
 
+/// The rules of a registration edit that need no stored data: checked before the
+/// `If-Match` precondition, so a malformed edit is a 422 whatever the copy it was made on.
+pub fn check_patch(patch: &RegistrationPatch, errors: &mut Vec<FieldError>) {
+    if let Some(y) = patch.target_year {
+        check_year(y, errors);
+    }
+    if patch
+        .note
+        .as_ref()
+        .and_then(Option::as_deref)
+        .is_some_and(|n| n.chars().count() > 2000)
+    {
+        errors.push(FieldError::new(
+            ErrorCode::TooLong,
+            "note",
+            "at most 2000 characters",
+        ));
+    }
+}
+
 pub async fn update_registration<C: ConnectionTrait>(
     db: &C,
     m: &registration::Model,
@@ -162,9 +182,7 @@ pub async fn update_registration<C: ConnectionTrait>(
     expected: i32,
 ) -> Result<registration::Model> {
     let mut errors = Vec::new();
-    if let Some(y) = patch.target_year {
-        check_year(y, &mut errors);
-    }
+    check_patch(patch, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
