@@ -213,6 +213,17 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
             if let (Some(post), false) = (item.post.as_mut(), path.starts_with("/api/v1/auth/")) {
                 document_idempotency_key(post);
             }
+            let operations = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ];
+            operations
+                .into_iter()
+                .flatten()
+                .for_each(document_accept_language);
         }
         let operations = [
             item.get.as_mut(),
@@ -470,6 +481,30 @@ fn document_conditional_read(op: &mut utoipa::openapi::path::Operation) {
                 .header("Cache-Control", cache_control)
                 .build(),
         ),
+    );
+}
+
+/// What `language::middleware` reads on every operation.
+fn document_accept_language(op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::Required;
+    op.parameters.get_or_insert_with(Vec::new).push(
+        ParameterBuilder::new()
+            .name("Accept-Language")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "`vi` for error titles, details and messages in Vietnamese (English is the \
+                 default); problem types, fields and codes never change with the language",
+            ))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .examples(["vi", "vi-VN,vi;q=0.9,en;q=0.5"]),
+            ))
+            .build()
+            .into(),
     );
 }
 

@@ -83,6 +83,7 @@ impl Application {
             .wrap(actix_web::middleware::from_fn(
                 crate::idempotency::middleware,
             ))
+            .wrap(actix_web::middleware::from_fn(crate::language::middleware))
             .wrap(actix_web::middleware::from_fn(
                 crate::extract::refuse_unstorable_path,
             ))
@@ -193,6 +194,7 @@ fn cors(origins: Option<&str>) -> actix_cors::Cors {
             actix_web::http::header::CONTENT_TYPE,
             actix_web::http::header::IF_MATCH,
             actix_web::http::header::IF_NONE_MATCH,
+            actix_web::http::header::ACCEPT_LANGUAGE,
             actix_web::http::header::ACCEPT,
             actix_web::http::header::HeaderName::from_static("idempotency-key"),
         ])

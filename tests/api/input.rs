@@ -233,3 +233,53 @@ async fn an_idempotency_key_with_spaces_is_refused() {
     let agencies = app.get_ok("/api/v1/agencies", Some(&admin)).await;
     assert_eq!(agencies["total"], 0);
 }
+
+/// `Accept-Language: vi` gives the title, the detail and each message in Vietnamese; the
+/// problem type, the fields and their codes stay as they are. English stays the default.
+#[tokio::test]
+async fn errors_speak_vietnamese_to_those_who_ask() {
+    use serde_json::json;
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token.clone();
+    let send = |language: Option<&'static str>| {
+        let mut request = app
+            .request(reqwest::Method::POST, "/api/v1/agencies", Some(&admin))
+            .json(&json!({"name": "", "kind": "state", "contact": "x".repeat(301)}));
+        if let Some(language) = language {
+            request = request.header("Accept-Language", language);
+        }
+        request.send()
+    };
+    let english: Value = send(None).await.unwrap().json().await.unwrap();
+    let response = send(Some("vi-VN,vi;q=0.9,en;q=0.5")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(response.headers()["content-language"], "vi");
+    let vietnamese: Value = response.json().await.unwrap();
+    assert_eq!(vietnamese["type"], english["type"]);
+    assert_eq!(vietnamese["title"], "Yêu cầu có trường không hợp lệ");
+    assert_eq!(vietnamese["detail"], "2 trường không hợp lệ");
+    let errors = vietnamese["errors"].as_array().unwrap();
+    for (vi, en) in errors.iter().zip(english["errors"].as_array().unwrap()) {
+        assert_eq!((&vi["field"], &vi["code"]), (&en["field"], &en["code"]));
+        assert_ne!(vi["message"], en["message"], "{vi}");
+    }
+    assert_eq!(errors[0]["message"], "từ 1 đến 300 ký tự");
+    // English ranked first keeps English.
+    let again: Value = send(Some("en, vi;q=0.5"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again, english);
+    // Other problems too: a 404 on a path, a 401.
+    let response = app
+        .request(reqwest::Method::GET, "/api/v1/users", None)
+        .header("Accept-Language", "vi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let problem: Value = response.json().await.unwrap();
+    assert_ne!(problem["title"], "Authentication is required", "{problem}");
+}
