@@ -107,7 +107,7 @@ pub async fn list_sets(
     tag = "criteria",
     request_body = NewCriteriaSet,
     responses(
-        (status = 201, body = CriteriaSetView),
+        (status = 201, body = CriteriaSetView, headers(("Location" = String, description = "The URL of the new resource"))),
         (status = 401, response = crate::openapi::responses::Unauthorized),
         (status = 403, response = crate::openapi::responses::Forbidden),
         (status = 409, response = crate::openapi::responses::Conflict),
@@ -378,7 +378,7 @@ pub async fn publish(
     params(("id" = i32, Path)),
     request_body = RevisionInput,
     responses(
-        (status = 201, body = VersionView),
+        (status = 201, body = VersionView, headers(("Location" = String, description = "The URL of the new resource"), ("ETag" = String, description = "Its version: send as If-Match to edit it"))),
         (status = 401, response = crate::openapi::responses::Unauthorized),
         (status = 403, response = crate::openapi::responses::Forbidden),
         (status = 404, response = crate::openapi::responses::NotFound),

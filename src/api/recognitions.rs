@@ -47,7 +47,7 @@ pub async fn list_recognitions(
     tag = "recognitions",
     request_body = NewRecognition,
     responses(
-        (status = 201, body = RecognitionView),
+        (status = 201, body = RecognitionView, headers(("Location" = String, description = "The URL of the new resource"))),
         (status = 401, response = crate::openapi::responses::Unauthorized),
         (status = 403, response = crate::openapi::responses::Forbidden),
         (status = 409, response = crate::openapi::responses::Conflict),

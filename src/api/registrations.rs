@@ -54,7 +54,7 @@ fn with_etag(response: actix_web::HttpResponseBuilder, m: &registration::Model) 
     tag = "registrations",
     request_body = NewRegistration,
     responses(
-        (status = 201, body = RegistrationView),
+        (status = 201, body = RegistrationView, headers(("Location" = String, description = "The URL of the new resource"), ("ETag" = String, description = "Its version: send as If-Match to edit it"))),
         (status = 401, response = crate::openapi::responses::Unauthorized),
         (status = 403, response = crate::openapi::responses::Forbidden),
         (status = 409, response = crate::openapi::responses::Conflict),

@@ -69,7 +69,7 @@ pub async fn list_agencies(
     tag = "sponsorships",
     request_body = NewAgency,
     responses(
-        (status = 201, body = AgencyView),
+        (status = 201, body = AgencyView, headers(("Location" = String, description = "The URL of the new resource"), ("ETag" = String, description = "Its version: send as If-Match to edit it"))),
         (status = 401, response = crate::openapi::responses::Unauthorized),
         (status = 403, response = crate::openapi::responses::Forbidden),
     ),
@@ -219,7 +219,7 @@ pub async fn list_sponsorships(
     tag = "sponsorships",
     request_body = NewSponsorship,
     responses(
-        (status = 201, body = SponsorshipView),
+        (status = 201, body = SponsorshipView, headers(("Location" = String, description = "The URL of the new resource"), ("ETag" = String, description = "Its version: send as If-Match to edit it"))),
         (status = 401, response = crate::openapi::responses::Unauthorized),
         (status = 403, response = crate::openapi::responses::Forbidden),
         (status = 409, response = crate::openapi::responses::Conflict),

@@ -107,7 +107,7 @@ pub async fn list_users(
     tag = "users",
     request_body = NewUser,
     responses(
-        (status = 201, body = UserView),
+        (status = 201, body = UserView, headers(("Location" = String, description = "The URL of the new resource"), ("ETag" = String, description = "Its version: send as If-Match to edit it"))),
         (status = 401, response = crate::openapi::responses::Unauthorized),
         (status = 403, response = crate::openapi::responses::Forbidden),
         (status = 409, response = crate::openapi::responses::Conflict),

@@ -41,6 +41,7 @@ pub struct CommuneStatus {
     pub name: String,
     /// `none`, `commune`, `commune_advanced` or `commune_model`: the highest unrevoked
     /// recognition of this commune version.
+    #[schema(value_type = crate::services::recognitions::CurrentLevel)]
     pub level: String,
     pub recognitions: Vec<StatusRecognition>,
     pub latest_assessment: Option<LatestAssessment>,
