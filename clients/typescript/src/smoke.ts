@@ -63,14 +63,6 @@ function isPageShape(page: { items: unknown; total: unknown; page: unknown; per_
   );
 }
 
-/** The `code` of a field error, once the document has it (the server is gaining one). */
-function fieldErrorCode(item: FieldError): string | undefined {
-  // Until FieldError declares `code`, `in` narrows it to unknown; afterwards to the
-  // generated type. Either way no cast is needed and the program compiles.
-  if ("code" in item && typeof item.code === "string") return item.code;
-  return undefined;
-}
-
 function settings(): { baseUrl: string; password: string; expect304: boolean } {
   const raw = process.argv[2] ?? process.env["NTM_BASE_URL"];
   if (!raw) throw new ConfigError("give the base URL as the first argument or in NTM_BASE_URL");
@@ -264,8 +256,10 @@ async function main(): Promise<void> {
         `${label}: no error for field ${show(field)} in ${show(errors)}`,
       );
       for (const item of errors) {
-        const code = fieldErrorCode(item);
-        info(`${label}: ${item.field}: ${item.message} (code ${code ?? "absent"})`);
+        // `code` is typed by the generated schema as the documented enum.
+        const code: FieldError["code"] = item.code;
+        check(typeof code === "string", `${label}: an errors item lacks its code: ${show(item)}`);
+        info(`${label}: ${item.field}: ${item.message} (code ${code})`);
       }
     };
 
