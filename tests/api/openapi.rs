@@ -96,6 +96,63 @@ async fn every_operation_is_named_summarised_and_described() {
     }
 }
 
+/// The document states the rules the server enforces, so a client knows them before it is
+/// refused (each was a request the schema allowed and the server refused).
+#[tokio::test]
+async fn the_document_states_what_the_server_enforces() {
+    let doc = committed_document();
+    let schema = |name: &str| doc["components"]["schemas"][name].clone();
+    let property = |name: &str, field: &str| schema(name)["properties"][field].clone();
+    let param = |path: &str, method: &str, name: &str| {
+        doc["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{method} {path} has no {name}"))["schema"]
+            .clone()
+    };
+    for type_name in ["UnitInput", "UnitPatch"] {
+        let group = property(type_name, "commune_group");
+        assert_eq!(
+            (group["minimum"].as_i64(), group["maximum"].as_i64()),
+            (Some(1), Some(3))
+        );
+    }
+    let password = property("NewUser", "password");
+    assert_eq!(
+        (
+            password["minLength"].as_i64(),
+            password["maxLength"].as_i64()
+        ),
+        (Some(10), Some(200))
+    );
+    assert_eq!(
+        property("NewUser", "username")["pattern"],
+        "^[a-z0-9._-]{3,64}$"
+    );
+    assert_eq!(property("NewAgency", "name")["maxLength"], 300);
+    assert_eq!(param("/api/v1/changes", "get", "since")["minimum"], 0);
+    let year = param("/api/v1/reports/progress", "get", "year");
+    assert_eq!(
+        (year["minimum"].as_i64(), year["maximum"].as_i64()),
+        (Some(2000), Some(2100))
+    );
+    let if_match = param("/api/v1/agencies/{id}", "patch", "If-Match");
+    assert!(
+        if_match["pattern"]
+            .as_str()
+            .is_some_and(|p| p.contains("W/")),
+        "{if_match}"
+    );
+    assert!(param("/api/v1/agencies", "post", "Idempotency-Key")["pattern"].is_string());
+    // Free text says it cannot hold NUL.
+    assert_eq!(property("NewAgency", "contact")["pattern"], "^[^\\u0000]*$");
+    // Field errors list their codes.
+    let codes = schema("ErrorCode")["enum"].as_array().unwrap().len();
+    assert!(codes >= 10, "{codes} codes");
+}
+
 #[tokio::test]
 async fn swagger_ui_is_served_from_the_binary() {
     let app = TestApp::spawn().await;
