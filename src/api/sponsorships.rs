@@ -7,7 +7,7 @@ use entity::{agency, sponsorship};
 
 use crate::access::{Caller, Permission, Scope};
 use crate::auth::MaybeCaller;
-use crate::error::Result;
+use crate::error::{FieldError, Result};
 use crate::extract::{IfMatch, ValidJson, ValidQuery, Validate};
 use crate::pagination::{Page, Pagination};
 use crate::services::sponsorships::{
@@ -17,9 +17,17 @@ use crate::services::sponsorships::{
 use crate::state::AppState;
 
 impl Validate for NewAgency {}
-impl Validate for AgencyPatch {}
+impl Validate for AgencyPatch {
+    fn validate(&self, errors: &mut Vec<FieldError>) {
+        service::check_agency_patch(self, errors);
+    }
+}
 impl Validate for NewSponsorship {}
-impl Validate for SponsorshipPatch {}
+impl Validate for SponsorshipPatch {
+    fn validate(&self, errors: &mut Vec<FieldError>) {
+        service::check_sponsorship_patch(self, errors);
+    }
+}
 impl Validate for NewActivity {}
 
 async fn agency_response(

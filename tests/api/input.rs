@@ -283,3 +283,41 @@ async fn errors_speak_vietnamese_to_those_who_ask() {
     let problem: Value = response.json().await.unwrap();
     assert_ne!(problem["title"], "Authentication is required", "{problem}");
 }
+
+/// An edit whose fields break rules that need no stored data is a 422 naming them, even on
+/// a stale copy: the client learns what to fix before it is told to read again (412).
+#[tokio::test]
+async fn a_malformed_edit_is_refused_before_its_precondition() {
+    use serde_json::json;
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token.clone();
+    let agency = app
+        .created(
+            "/api/v1/agencies",
+            &admin,
+            &json!({"name": "Sở Công Thương", "kind": "state"}),
+        )
+        .await;
+    let stale = "\"0-0\"";
+    for (path, body, field) in [
+        (
+            format!("/api/v1/agencies/{}", agency["id"]),
+            json!({"name": "x".repeat(301)}),
+            "name",
+        ),
+        (
+            format!("/api/v1/agencies/{}", agency["id"]),
+            json!({"contact": "y".repeat(301)}),
+            "contact",
+        ),
+    ] {
+        let response = app
+            .request(reqwest::Method::PATCH, &path, Some(&admin))
+            .header("If-Match", stale)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        expect_field(response, field, &path).await;
+    }
+}

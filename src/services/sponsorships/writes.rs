@@ -60,15 +60,11 @@ pub async fn create_agency<C: ConnectionTrait>(db: &C, input: &NewAgency) -> Res
     Ok(model)
 }
 
-pub async fn update_agency<C: ConnectionTrait>(
-    db: &C,
-    m: &agency::Model,
-    patch: &AgencyPatch,
-    expected: i32,
-) -> Result<agency::Model> {
-    let mut errors = Vec::new();
+/// The rules of an agency edit that need no stored data: checked before the `If-Match`
+/// precondition, so a malformed edit is a 422 whatever the copy it was made on.
+pub fn check_agency_patch(patch: &AgencyPatch, errors: &mut Vec<FieldError>) {
     if let Some(name) = &patch.name {
-        check_text(name, "name", 300, &mut errors);
+        check_text(name, "name", 300, errors);
     }
     if let Some(Some(c)) = &patch.contact {
         if c.chars().count() > 300 {
@@ -79,6 +75,16 @@ pub async fn update_agency<C: ConnectionTrait>(
             ));
         }
     }
+}
+
+pub async fn update_agency<C: ConnectionTrait>(
+    db: &C,
+    m: &agency::Model,
+    patch: &AgencyPatch,
+    expected: i32,
+) -> Result<agency::Model> {
+    let mut errors = Vec::new();
+    check_agency_patch(patch, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -252,6 +258,13 @@ pub async fn create_sponsorship<C: ConnectionTrait>(
     Ok(model)
 }
 
+/// The rules of a sponsorship edit that need no stored data (see [`check_agency_patch`]).
+pub fn check_sponsorship_patch(patch: &SponsorshipPatch, errors: &mut Vec<FieldError>) {
+    if let Some(c) = &patch.commitments {
+        check_commitments(c, errors);
+    }
+}
+
 pub async fn update_sponsorship<C: ConnectionTrait>(
     db: &C,
     m: &sponsorship::Model,
@@ -279,9 +292,7 @@ pub async fn update_sponsorship<C: ConnectionTrait>(
             "activities are recorded after that date",
         ));
     }
-    if let Some(c) = &patch.commitments {
-        check_commitments(c, &mut errors);
-    }
+    check_sponsorship_patch(patch, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
