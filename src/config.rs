@@ -150,6 +150,17 @@ pub struct Config {
         global = true
     )]
     pub login_failures_per_address: u32,
+    /// Seconds a signed-in user's role, scope and token validity are trusted after being
+    /// read: a change made through another instance takes effect within this delay (this
+    /// instance's own changes at once). 0 reads the user on every request.
+    #[arg(
+        long,
+        env = "NTM_USER_CACHE_SECONDS",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u64).range(0..=300),
+        global = true
+    )]
+    pub user_cache_seconds: u64,
     #[arg(skip = ReferenceData::All)]
     pub reference_data: ReferenceData,
 }
@@ -172,6 +183,7 @@ impl std::fmt::Debug for Config {
                 "login_failures_per_address",
                 &self.login_failures_per_address,
             )
+            .field("user_cache_seconds", &self.user_cache_seconds)
             .field("reference_data", &self.reference_data)
             .finish()
     }
@@ -205,6 +217,7 @@ impl Config {
             cors_origins: None,
             login_failures_per_user: 5,
             login_failures_per_address: 20,
+            user_cache_seconds: 5,
             reference_data: ReferenceData::All,
         }
     }

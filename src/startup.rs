@@ -54,6 +54,9 @@ impl Application {
                 per_user: config.login_failures_per_user,
                 per_address: config.login_failures_per_address,
             },
+            signed_in: crate::services::signed_in::SignedInUsers::new(Duration::from_secs(
+                config.user_cache_seconds,
+            )),
         });
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;

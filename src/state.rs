@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::tokens::TokenKeys;
 use crate::services::logins::LoginLimits;
+use crate::services::signed_in::SignedInUsers;
 use crate::services::unit_cache::UnitCache;
 
 /// Shared state of every request.
@@ -16,4 +17,6 @@ pub struct AppState {
     pub units: Arc<UnitCache>,
     /// Failed-login limits of `POST /auth/token`.
     pub logins: LoginLimits,
+    /// The users of valid tokens, read at most a few seconds ago.
+    pub signed_in: SignedInUsers,
 }

@@ -184,7 +184,8 @@ pub async fn revoke(
     body: ValidJson<RefreshRequest>,
 ) -> Result<HttpResponse> {
     let hash = tokens::hash_refresh_token(&body.0.refresh_token);
-    sessions::revoke(&state.db, &hash).await?;
+    let user_id = sessions::revoke(&state.db, &hash).await?;
+    state.signed_in.forget(user_id);
     Ok(HttpResponse::NoContent().finish())
 }
 

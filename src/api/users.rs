@@ -255,6 +255,7 @@ pub async fn patch_user(
         None => None,
     };
     let model = service::update(&state.db, &current, role, scope, hash).await?;
+    state.signed_in.forget(model.id);
     tracing::info!(user = ?model.username, by = ?caller.username, "user updated");
     Ok(with_etag(HttpResponse::Ok(), &model))
 }
@@ -284,6 +285,7 @@ pub async fn delete_user(
     }
     ensure_may_manage(&state, &caller, &current).await?;
     service::delete(&state.db, &current).await?;
+    state.signed_in.forget(current.id);
     tracing::info!(user = ?current.username, by = ?caller.username, "user deleted");
     Ok(HttpResponse::NoContent().finish())
 }

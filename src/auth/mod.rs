@@ -12,7 +12,6 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
-use sea_orm::EntityTrait;
 
 use crate::access::{Caller, Grant};
 use crate::error::ApiError;
@@ -94,8 +93,9 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError>
         .sub
         .parse()
         .map_err(|_| ApiError::Unauthorized("the token's subject is not a user".into()))?;
-    let user = entity::user::Entity::find_by_id(user_id)
-        .one(&state.db)
+    let user = state
+        .signed_in
+        .get(&state.db, user_id)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the token's user no longer exists".into()))?;
     // Tokens from before a password change or a logout stop at once. `iat` has whole
@@ -114,8 +114,8 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError>
         .map_err(|e| anyhow::anyhow!("user {} has an inconsistent grant: {e}", user.id))?;
     Ok(Caller {
         user_id: user.id,
-        username: user.username,
+        username: user.username.clone(),
         grant,
-        granted_in: user.scope_province,
+        granted_in: user.scope_province.clone(),
     })
 }

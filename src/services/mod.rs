@@ -7,6 +7,7 @@ pub mod logins;
 pub mod recognitions;
 pub mod reports;
 pub mod sessions;
+pub mod signed_in;
 pub mod sponsorships;
 pub mod status;
 pub mod sync;

@@ -96,7 +96,8 @@ pub async fn rotate(
 
 /// Logs out: revokes the refresh token whose hash is `hash` (already revoked: nothing to
 /// do) and ends its user's access tokens issued until now (an unknown token is a 401).
-pub async fn revoke(db: &DatabaseConnection, hash: &str) -> Result<()> {
+/// Answers the user's id.
+pub async fn revoke(db: &DatabaseConnection, hash: &str) -> Result<i32> {
     let stored = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash))
         .one(db)
@@ -111,5 +112,5 @@ pub async fn revoke(db: &DatabaseConnection, hash: &str) -> Result<()> {
         .await?;
     crate::services::users::end_access_tokens(&txn, stored.user_id).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(stored.user_id)
 }

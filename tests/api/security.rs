@@ -866,3 +866,83 @@ async fn csv_reports_carry_no_formulas() {
         }
     }
 }
+
+/// Signed-in users are kept in memory for a short, documented time (issue 17): a change
+/// made through this instance takes effect at once there, and through another instance
+/// within `NTM_USER_CACHE_SECONDS` (1 s in the tests), never later.
+#[tokio::test]
+async fn a_demotion_reaches_every_instance_within_the_user_cache_delay() {
+    use crate::helpers::USER_CACHE_SECONDS;
+    let app = TestApp::spawn().await;
+    let other = app.second_instance().await;
+    let user = app
+        .create_user(ntm_api::access::Role::Province, Some("42"))
+        .await;
+    let token = app
+        .keys
+        .issue_access(user.id, "province", Some("42"), chrono::Utc::now())
+        .unwrap();
+    let role_at = |base: String| {
+        let client = app.client.clone();
+        let token = token.clone();
+        async move {
+            let me: Value = client
+                .get(format!("{base}/api/v1/auth/me"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            me["role"].as_str().unwrap_or("<none>").to_string()
+        }
+    };
+    assert_eq!(role_at(app.address.clone()).await, "province");
+    assert_eq!(role_at(other.clone()).await, "province");
+    // The admin demotes the user through the other instance.
+    let response = app
+        .client
+        .patch(format!("{other}/api/v1/users/{}", user.id))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"role": "viewer", "scope": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        role_at(other.clone()).await,
+        "viewer",
+        "at once where it was made"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(
+        USER_CACHE_SECONDS * 1000 + 200,
+    ))
+    .await;
+    assert_eq!(
+        role_at(app.address.clone()).await,
+        "viewer",
+        "within the delay elsewhere"
+    );
+    // A deletion through the other instance ends the token everywhere as well.
+    let response = app
+        .client
+        .delete(format!("{other}/api/v1/users/{}", user.id))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    tokio::time::sleep(std::time::Duration::from_millis(
+        USER_CACHE_SECONDS * 1000 + 200,
+    ))
+    .await;
+    let response = app
+        .client
+        .get(format!("{}/api/v1/auth/me", app.address))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}

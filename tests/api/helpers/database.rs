@@ -231,8 +231,13 @@ pub(super) fn test_config(database_url: String, reference: ReferenceData) -> Con
     config.workers = Some(1);
     config.db_max_connections = 5;
     config.reference_data = reference;
+    // Short, so that a test of another instance's change waits little (see signed_in.rs).
+    config.user_cache_seconds = USER_CACHE_SECONDS;
     config
 }
+
+/// How long an instance trusts a user row it read, in the tests.
+pub const USER_CACHE_SECONDS: u64 = 1;
 
 pub(super) fn test_password_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();

@@ -14,6 +14,7 @@ mod data;
 mod database;
 
 pub use data::*;
+pub use database::USER_CACHE_SECONDS;
 use database::*;
 
 pub const JWT_SECRET: &str = "test-secret-not-for-production-0123456789";
@@ -29,7 +30,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     pub admin_token: String,
-    keys: TokenKeys,
+    pub keys: TokenKeys,
     _guard: DbGuard,
 }
 
@@ -74,6 +75,18 @@ impl TestApp {
             keys,
             _guard: guard,
         }
+    }
+
+    /// A second instance of the service on this app's database, as behind a load
+    /// balancer; its base URL. It stops with the test.
+    pub async fn second_instance(&self) -> String {
+        let config = test_config(self.database_url.clone(), ReferenceData::None);
+        let app = Application::build(config)
+            .await
+            .expect("build the second instance");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
     }
 
     pub fn url(&self, path: &str) -> String {
