@@ -213,6 +213,10 @@ const ENTRIES: &[(&str, &str)] = &[
         "không phải văn bản đọc được: hãy gửi ETag đúng như đã đọc",
     ),
     (
+        r#"^must be `\*` or the ETag as read, e\.g\. "12-3" \(a list of them separated by commas\)$"#,
+        r#"phải là `*` hoặc ETag đúng như đã đọc, ví dụ "12-3" (nhiều ETag thì cách nhau bằng dấu phẩy)"#,
+    ),
+    (
         r"^If-Match (?P<sent>.+?) does not match the current ETag (?P<current>\S+); read the resource again$",
         "If-Match $sent không khớp với ETag hiện tại $current; hãy đọc lại dữ liệu",
     ),
@@ -1272,6 +1276,10 @@ mod tests {
         (
             "is not readable text: send the ETag as read",
             "không phải văn bản đọc được: hãy gửi ETag đúng như đã đọc",
+        ),
+        (
+            "must be `*` or the ETag as read, e.g. \"12-3\" (a list of them separated by commas)",
+            "phải là `*` hoặc ETag đúng như đã đọc, ví dụ \"12-3\" (nhiều ETag thì cách nhau bằng dấu phẩy)",
         ),
         (
             "If-Match W/\"3-2\", \"3-4\" does not match the current ETag \"3-5\"; read the resource again",
