@@ -1,5 +1,6 @@
 //! The base of the OpenAPI document; paths and schemas are collected from the handlers by
 //! utoipa-actix-web (see `startup::openapi_document`).
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -143,21 +144,12 @@ pub mod responses {
 /// is read, and 400 where a body or query is parsed. Keeps the handlers' annotations to
 /// what is particular to each.
 pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::{Ref, RefOr};
-    let reference = |name: &str| RefOr::Ref(Ref::from_response_name(name));
+    use utoipa::openapi::RefOr;
     for (path, item) in doc.paths.paths.iter_mut() {
         if path == "/health" {
             continue;
         }
-        let operations = [
-            item.get.as_mut(),
-            item.post.as_mut(),
-            item.put.as_mut(),
-            item.patch.as_mut(),
-            item.delete.as_mut(),
-        ];
-        for op in operations.into_iter().flatten() {
-            let responses = &mut op.responses.responses;
+        for op in operations_mut(item) {
             let has_body = op.request_body.is_some();
             let params = op.parameters.as_deref().unwrap_or_default();
             use utoipa::openapi::path::ParameterIn;
@@ -167,16 +159,15 @@ pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
             let has_query = params
                 .iter()
                 .any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query)));
+            let takes_if_match = takes_header(op, "If-Match");
+            let responses = &mut op.responses.responses;
             let mut add = |status: &str, name: &str| {
                 responses
                     .entry(status.to_string())
-                    .or_insert_with(|| reference(name));
+                    .or_insert_with(|| response_ref(name));
             };
             add("500", "InternalError");
             add("503", "Unavailable");
-            let takes_if_match = params
-                .iter()
-                .any(|p| matches!(p, RefOr::T(p) if p.name == "If-Match"));
             if takes_if_match {
                 add("422", "Unprocessable");
             }
@@ -213,26 +204,12 @@ pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
             if let (Some(post), false) = (item.post.as_mut(), path.starts_with("/api/v1/auth/")) {
                 document_idempotency_key(post);
             }
-            let operations = [
-                item.get.as_mut(),
-                item.post.as_mut(),
-                item.put.as_mut(),
-                item.patch.as_mut(),
-                item.delete.as_mut(),
-            ];
-            operations
-                .into_iter()
-                .flatten()
-                .for_each(document_accept_language);
         }
-        let operations = [
-            item.get.as_mut(),
-            item.post.as_mut(),
-            item.put.as_mut(),
-            item.patch.as_mut(),
-            item.delete.as_mut(),
-        ];
-        for op in operations.into_iter().flatten() {
+        let public_api = path.starts_with("/api/");
+        for op in operations_mut(item) {
+            if public_api {
+                document_accept_language(op);
+            }
             for (status, response) in op.responses.responses.iter_mut() {
                 if let RefOr::T(response) = response {
                     if response.description.trim().is_empty() {
@@ -267,21 +244,14 @@ fn link_created_resources(doc: &mut utoipa::openapi::OpenApi) {
         else {
             continue;
         };
-        let operations = [
-            item.get.as_ref(),
-            item.put.as_ref(),
-            item.patch.as_ref(),
-            item.delete.as_ref(),
-            item.post.as_ref(),
-        ];
-        for op in operations.into_iter().flatten() {
-            let takes_if_match = op
-                .parameters
-                .iter()
-                .flatten()
-                .any(|p| matches!(p, RefOr::T(p) if p.name == "If-Match"));
+        for op in operations(item) {
             if let Some(id) = op.operation_id.clone() {
-                targets.push((path.clone(), param.clone(), id, takes_if_match));
+                targets.push((
+                    path.clone(),
+                    param.clone(),
+                    id,
+                    takes_header(op, "If-Match"),
+                ));
             }
         }
     }
@@ -379,14 +349,7 @@ fn forbid_nul_in_text(doc: &mut utoipa::openapi::OpenApi) {
         components.schemas.values_mut().for_each(walk);
     }
     for item in doc.paths.paths.values_mut() {
-        let operations = [
-            item.get.as_mut(),
-            item.post.as_mut(),
-            item.put.as_mut(),
-            item.patch.as_mut(),
-            item.delete.as_mut(),
-        ];
-        for op in operations.into_iter().flatten() {
+        for op in operations_mut(item) {
             for parameter in op.parameters.iter_mut().flatten() {
                 if let RefOr::T(parameter) = parameter {
                     if let Some(pattern) = header_pattern(&parameter.name) {
@@ -429,9 +392,8 @@ fn forbid_nul_in_text(doc: &mut utoipa::openapi::OpenApi) {
 /// 304 answer, and the `ETag` and `Cache-Control` of the 200.
 fn document_conditional_read(op: &mut utoipa::openapi::path::Operation) {
     use utoipa::openapi::header::HeaderBuilder;
-    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::schema::{ObjectBuilder, Type};
-    use utoipa::openapi::{RefOr, Required, ResponseBuilder};
+    use utoipa::openapi::{RefOr, ResponseBuilder};
     let text = || ObjectBuilder::new().schema_type(Type::String);
     let etag = || {
         HeaderBuilder::new()
@@ -449,19 +411,12 @@ fn document_conditional_read(op: &mut utoipa::openapi::path::Operation) {
              revalidated); `private, no-cache` on signed-in reads (revalidate every time)",
         ))
         .build();
-    let params = op.parameters.get_or_insert_with(Vec::new);
-    params.push(
-        ParameterBuilder::new()
-            .name("If-None-Match")
-            .parameter_in(ParameterIn::Header)
-            .required(Required::False)
-            .description(Some(
-                "ETags of copies the client holds (`*` for any); a current one answers 304 \
-                 with no body",
-            ))
-            .schema(Some(text()))
-            .build()
-            .into(),
+    add_optional_header(
+        op,
+        "If-None-Match",
+        "ETags of copies the client holds (`*` for any); a current one answers 304 with no \
+         body",
+        text(),
     );
     let responses = &mut op.responses.responses;
     if let Some(RefOr::T(ok)) = responses.get_mut("200") {
@@ -486,59 +441,100 @@ fn document_conditional_read(op: &mut utoipa::openapi::path::Operation) {
 
 /// What `language::middleware` reads on every operation.
 fn document_accept_language(op: &mut utoipa::openapi::path::Operation) {
-    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::schema::{ObjectBuilder, Type};
-    use utoipa::openapi::Required;
-    op.parameters.get_or_insert_with(Vec::new).push(
-        ParameterBuilder::new()
-            .name("Accept-Language")
-            .parameter_in(ParameterIn::Header)
-            .required(Required::False)
-            .description(Some(
-                "`vi` for error titles, details and messages in Vietnamese (English is the \
-                 default); problem types, fields and codes never change with the language",
-            ))
-            .schema(Some(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .examples(["vi", "vi-VN,vi;q=0.9,en;q=0.5"]),
-            ))
-            .build()
-            .into(),
+    add_optional_header(
+        op,
+        "Accept-Language",
+        "`vi` for error titles, details and messages in Vietnamese (English is the default); \
+         problem types, fields and codes never change with the language",
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .examples(["vi", "vi-VN,vi;q=0.9,en;q=0.5"]),
     );
 }
 
 /// What `idempotency::middleware` reads on every `POST` but the token endpoints.
 fn document_idempotency_key(op: &mut utoipa::openapi::path::Operation) {
-    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::schema::{ObjectBuilder, Type};
-    use utoipa::openapi::RefOr;
-    use utoipa::openapi::Required;
-    op.parameters.get_or_insert_with(Vec::new).push(
-        ParameterBuilder::new()
-            .name("Idempotency-Key")
-            .parameter_in(ParameterIn::Header)
-            .required(Required::False)
-            .description(Some(
-                "A key of the client's choosing (1 to 200 visible ASCII characters) that makes \
-                 a retry safe: for 24 hours the same key and body answer the first answer again \
-                 (`Idempotency-Replayed: true`) instead of acting twice; the same key with \
-                 another body is a 422. Keys are per user.",
-            ))
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-            .build()
-            .into(),
+    add_optional_header(
+        op,
+        "Idempotency-Key",
+        "A key of the client's choosing (1 to 200 visible ASCII characters) that makes a retry \
+         safe: for 24 hours the same key and body answer the first answer again \
+         (`Idempotency-Replayed: true`) instead of acting twice; the same key with another \
+         body is a 422. Keys are per user.",
+        ObjectBuilder::new().schema_type(Type::String),
     );
     // A key reused with another body is a 422; a replay whose answer was too large to
     // keep is a 409 (see `idempotency`).
-    let reference = |name: &str| RefOr::Ref(utoipa::openapi::Ref::from_response_name(name));
     let responses = &mut op.responses.responses;
     responses
         .entry("422".into())
-        .or_insert_with(|| reference("Unprocessable"));
+        .or_insert_with(|| response_ref("Unprocessable"));
     responses
         .entry("409".into())
-        .or_insert_with(|| reference("Conflict"));
+        .or_insert_with(|| response_ref("Conflict"));
+}
+
+/// The operations of a path, in a fixed order (GET, POST, PUT, PATCH, DELETE).
+fn operations(item: &PathItem) -> impl Iterator<Item = &Operation> {
+    [
+        item.get.as_ref(),
+        item.post.as_ref(),
+        item.put.as_ref(),
+        item.patch.as_ref(),
+        item.delete.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// [`operations`], to change them.
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.post.as_mut(),
+        item.put.as_mut(),
+        item.patch.as_mut(),
+        item.delete.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Whether `op` declares the header parameter `name`.
+fn takes_header(op: &Operation, name: &str) -> bool {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::RefOr;
+    op.parameters.iter().flatten().any(|p| {
+        matches!(p, RefOr::T(p) if p.name == name && matches!(p.parameter_in, ParameterIn::Header))
+    })
+}
+
+/// Declares an optional header parameter on `op`.
+fn add_optional_header(
+    op: &mut Operation,
+    name: &str,
+    description: &str,
+    schema: utoipa::openapi::schema::ObjectBuilder,
+) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::Required;
+    op.parameters.get_or_insert_with(Vec::new).push(
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(description))
+            .schema(Some(schema))
+            .build()
+            .into(),
+    );
+}
+
+/// A reference to one of the shared responses of [`ApiDoc`] (`#/components/responses/…`).
+fn response_ref(name: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    utoipa::openapi::RefOr::Ref(utoipa::openapi::Ref::from_response_name(name))
 }
 
 /// The description of a success response whose handler gives none.
