@@ -52,13 +52,9 @@ pub async fn middleware(
         Some(etag) => etag,
         None => {
             let (head, body) = response.into_parts();
-            let bytes = match actix_web::body::to_bytes_limited(body, MAX_HASHED).await {
-                Ok(Ok(bytes)) => bytes,
-                Ok(Err(e)) => return Err(actix_web::error::ErrorInternalServerError(e)),
-                Err(_) => {
-                    let response = head.set_body(BoxBody::new(()));
-                    return Ok(ServiceResponse::new(http_req, response));
-                }
+            let Some(bytes) = crate::api::buffered_body(body, MAX_HASHED).await? else {
+                let response = head.set_body(BoxBody::new(()));
+                return Ok(ServiceResponse::new(http_req, response));
             };
             let digest = Sha256::digest(&bytes);
             let tag = format!("W/\"{}\"", hex::encode(&digest[..16]));

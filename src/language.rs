@@ -41,13 +41,9 @@ pub async fn middleware(
     }
     let (http_req, response) = res.map_into_boxed_body().into_parts();
     let (mut head, body) = response.into_parts();
-    let bytes = match actix_web::body::to_bytes_limited(body, MAX_REWRITTEN).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(e)) => return Err(actix_web::error::ErrorInternalServerError(e)),
-        Err(_) => {
-            let response = head.set_body(BoxBody::new(()));
-            return Ok(ServiceResponse::new(http_req, response));
-        }
+    let Some(bytes) = crate::api::buffered_body(body, MAX_REWRITTEN).await? else {
+        let response = head.set_body(BoxBody::new(()));
+        return Ok(ServiceResponse::new(http_req, response));
     };
     let rewritten = serde_json::from_slice::<Value>(&bytes)
         .ok()

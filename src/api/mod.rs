@@ -42,6 +42,20 @@ pub fn created(location: String) -> HttpResponseBuilder {
     response
 }
 
+/// The whole body of an answer a middleware reads (to tag or translate it), when it has at
+/// most `limit` bytes; `None` when it is larger (no answer of this service is: lists are
+/// capped, batches bounded).
+pub async fn buffered_body(
+    body: actix_web::body::BoxBody,
+    limit: usize,
+) -> Result<Option<actix_web::web::Bytes>, actix_web::Error> {
+    match actix_web::body::to_bytes_limited(body, limit).await {
+        Ok(Ok(bytes)) => Ok(Some(bytes)),
+        Ok(Err(e)) => Err(actix_web::error::ErrorInternalServerError(e)),
+        Err(_) => Ok(None),
+    }
+}
+
 /// Routes under `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
