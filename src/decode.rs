@@ -148,12 +148,13 @@ pub(crate) fn strip_position(message: &str) -> String {
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     for pair in query.split('&') {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let plus = |s: &str| s.replace('+', " ");
-        if let Err(why) = percent_decoded(&plus(name)).and(percent_decoded(&plus(value))) {
-            let name = String::from_utf8_lossy(
-                &percent_encoding::percent_decode_str(&plus(name)).collect::<Vec<u8>>(),
-            )
-            .replace('\0', "");
+        // `+` (a space in a query) changes neither UTF-8 validity nor NULs: the raw text is
+        // checked as it is, without copies.
+        if let Err(why) = percent_decoded(name).and(percent_decoded(value)) {
+            let name = form_urlencoded::parse(name.as_bytes())
+                .next()
+                .map(|(name, _)| name.replace('\0', ""))
+                .unwrap_or_default();
             return Err(ApiError::invalid(ErrorCode::InvalidFormat, name, why));
         }
     }
