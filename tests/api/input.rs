@@ -3,16 +3,16 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::TestApp;
+use crate::helpers::{error_fields, expect_problem, TestApp};
 
+/// A 422 validation problem whose first error names `field`.
 async fn expect_field(response: reqwest::Response, field: &str, what: &str) {
+    let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
     assert_eq!(
-        response.status(),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{what}"
+        error_fields(&problem).first().map(String::as_str),
+        Some(field),
+        "{what}: {problem}"
     );
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["errors"][0]["field"], field, "{what}: {body}");
 }
 
 /// A lone UTF-16 surrogate (`\ud800`) is valid JSON syntax but no character: it cannot be
