@@ -217,6 +217,15 @@ pub enum FeedReach {
     Province(String),
 }
 
+/// What a caller reads of the audit trail (`GET /audit`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditReach {
+    /// Every entry: admins.
+    All,
+    /// Entries about the province, its units and its users: its officers.
+    Province(String),
+}
+
 /// Which users a caller may list (`GET /users`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserReach {
@@ -325,6 +334,18 @@ impl Caller {
             _ => Err(ApiError::Forbidden(
                 "the change feed is for admins, viewers and province officers (sync accounts)"
                     .into(),
+            )),
+        }
+    }
+
+    /// What the caller reads of the audit trail; 403 for everyone but admins and province
+    /// officers (viewers read the data, not who changed it).
+    pub fn audit_reach(&self) -> Result<AuditReach> {
+        match &self.grant {
+            Grant::Admin => Ok(AuditReach::All),
+            Grant::Province(code) => Ok(AuditReach::Province(code.clone())),
+            _ => Err(ApiError::Forbidden(
+                "the audit trail is read by admins and province officers".into(),
             )),
         }
     }

@@ -31,6 +31,24 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Check or prune the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the whole hash chain of the audit trail; exits with 1 and says where it breaks
+    /// when an entry was changed, removed or inserted by hand.
+    Verify,
+    /// Remove entries older than the retention period (NTM_AUDIT_RETENTION_DAYS, or
+    /// --days); the trail stays verifiable from the first entry kept. Without a retention
+    /// period (the default) entries are kept forever and this does nothing.
+    Prune {
+        /// Keep this many days instead of NTM_AUDIT_RETENTION_DAYS.
+        #[arg(long)]
+        days: Option<u32>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -161,6 +179,15 @@ pub struct Config {
         global = true
     )]
     pub user_cache_seconds: u64,
+    /// Days the audit trail keeps its entries, applied by `ntm-api audit prune` (run it
+    /// from cron). Unset (the default): kept forever.
+    #[arg(
+        long,
+        env = "NTM_AUDIT_RETENTION_DAYS",
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    pub audit_retention_days: Option<u32>,
     #[arg(skip = ReferenceData::All)]
     pub reference_data: ReferenceData,
 }
@@ -184,6 +211,7 @@ impl std::fmt::Debug for Config {
                 &self.login_failures_per_address,
             )
             .field("user_cache_seconds", &self.user_cache_seconds)
+            .field("audit_retention_days", &self.audit_retention_days)
             .field("reference_data", &self.reference_data)
             .finish()
     }
@@ -218,6 +246,7 @@ impl Config {
             login_failures_per_user: 5,
             login_failures_per_address: 20,
             user_cache_seconds: 5,
+            audit_retention_days: None,
             reference_data: ReferenceData::All,
         }
     }

@@ -63,6 +63,8 @@ async fn run_import<U: sync::Upserter>(
     what: &str,
 ) -> anyhow::Result<ImportSummary> {
     let bar = progress_bar(items.len() as u64, progress, what);
+    // Audit entries name the file's line of each item.
+    crate::services::audit::set_lines(lines.iter().map(|&l| l as usize).collect());
     let mut rejected = 0usize;
     let results = sync::run(db, upserter, items, false, |r| {
         bar.inc(1);

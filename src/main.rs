@@ -2,7 +2,8 @@ use clap::Parser;
 use migration::MigratorTrait;
 use sea_orm::ActiveEnum;
 
-use ntm_api::config::{Cli, Command, ImportCommand, UserCommand};
+use ntm_api::config::{AuditCommand, Cli, Command, ImportCommand, UserCommand};
+use ntm_api::services::audit::Context;
 use ntm_api::startup::{self, Application};
 use ntm_api::{import, services, telemetry};
 
@@ -16,7 +17,24 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = cli.config;
     telemetry::init(config.log_format.as_deref());
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    // What the command line writes is in the audit trail as `ntm-api <command>`.
+    let context = match &command {
+        Command::Import(ImportCommand::Assessments { by, .. }) => {
+            Context::command_line("import assessments", by)
+        }
+        Command::Import(ImportCommand::Units { .. }) => {
+            Context::command_line("import units", "command line")
+        }
+        Command::User(_) => Context::command_line("user create", "command line"),
+        Command::Audit(_) => Context::command_line("audit prune", "command line"),
+        _ => Context::new("ntm-api start-up"),
+    };
+    services::audit::scope(context, run(command, config)).await
+}
+
+async fn run(command: Command, config: ntm_api::config::Config) -> anyhow::Result<()> {
+    match command {
         Command::Serve => {
             tracing::info!(config = ?config, "starting ntm-api");
             let app = Application::build(config).await?;
@@ -90,6 +108,43 @@ async fn main() -> anyhow::Result<()> {
             if generated {
                 println!("password: {password}");
             }
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let db = startup::connect(&config).await?;
+            migration::Migrator::up(&db, None).await?;
+            let verified = services::audit::verify(&db).await?;
+            for problem in &verified.breaks {
+                eprintln!("BROKEN: {problem}");
+            }
+            if verified.breaks.is_empty() {
+                println!(
+                    "audit trail intact: {} entries chain from {}",
+                    verified.entries,
+                    if verified.anchor.is_empty() {
+                        "the beginning".to_string()
+                    } else {
+                        format!("the pruned entry {}", verified.anchor)
+                    }
+                );
+            } else {
+                eprintln!(
+                    "audit trail broken: {} problem(s) in {} entries",
+                    verified.breaks.len(),
+                    verified.entries
+                );
+                std::process::exit(1);
+            }
+        }
+        Command::Audit(AuditCommand::Prune { days }) => {
+            let Some(days) = days.or(config.audit_retention_days) else {
+                println!("no retention period (NTM_AUDIT_RETENTION_DAYS): every entry is kept");
+                return Ok(());
+            };
+            let db = startup::connect(&config).await?;
+            migration::Migrator::up(&db, None).await?;
+            let before = chrono::Utc::now() - chrono::Duration::days(days.into());
+            let removed = services::audit::prune(&db, before).await?;
+            println!("{removed} audit entries older than {days} days removed");
         }
     }
     Ok(())

@@ -48,6 +48,7 @@ Authenticate with `POST /api/v1/auth/token`, then press **Authorize** and paste 
         (name = "reports", description = "Progress reports for a province, a district or the nation, in JSON or CSV"),
         (name = "sponsorships", description = "Sponsoring agencies (đơn vị đỡ đầu), their sponsorships of communes and activities"),
         (name = "sync", description = "For provincial systems: the change feed, and batch upserts by natural key answered per item (207)"),
+        (name = "audit", description = "The audit trail: every write and security event, who made it, when, from where and what changed"),
         (name = "criteria", description = "Criteria sets (bộ tiêu chí) and their versions: legal basis, criteria, indicators, thresholds by region, commune group and year"),
     )
 )]

@@ -180,6 +180,12 @@ pub async fn load_if_empty(db: &DatabaseConnection, which: &ReferenceData) -> an
     let total = models.len();
     let txn = crate::services::begin_write(db).await?;
     insert_chunked(&txn, models).await?;
+    crate::services::audit::append(
+        &txn,
+        crate::services::audit::Event::new("reference", "units", "load")
+            .detail(format!("{total} reference units loaded (data/units-*.csv)")),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(
         units = total,

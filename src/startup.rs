@@ -28,7 +28,8 @@ pub struct Application {
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let db = connect(&config).await?;
-        prepare_database(&db, &config).await?;
+        let start_up = crate::services::audit::Context::new("ntm-api start-up");
+        crate::services::audit::scope(start_up, prepare_database(&db, &config)).await?;
         let secret = match &config.jwt_secret {
             Some(s) if !s.is_empty() => {
                 auth::tokens::check_secret(s.as_bytes()).map_err(|e| anyhow::anyhow!(e))?;
@@ -83,6 +84,9 @@ impl Application {
             )
             .service(web::redirect("/swagger-ui", "/swagger-ui/"))
             .default_service(web::to(api::not_found))
+            .wrap(actix_web::middleware::from_fn(
+                crate::api::audit::middleware,
+            ))
             .wrap(actix_web::middleware::from_fn(
                 crate::idempotency::middleware,
             ))

@@ -6,6 +6,7 @@ pub mod assessment;
 pub mod assessment_result;
 pub mod assessment_transition;
 pub mod assessment_value;
+pub mod audit_entry;
 pub mod change;
 pub mod criteria_set;
 pub mod criteria_version;

@@ -18,6 +18,7 @@ mod m20261201_000009_login_attempts;
 mod m20261201_000010_tokens_valid_after;
 mod m20261201_000011_change_drafts;
 mod m20261201_000012_user_scope_province;
+mod m20261202_000013_audit;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_tokens_valid_after::Migration),
             Box::new(m20261201_000011_change_drafts::Migration),
             Box::new(m20261201_000012_user_scope_province::Migration),
+            Box::new(m20261202_000013_audit::Migration),
         ]
     }
 }

@@ -136,11 +136,12 @@ pub async fn token(
         Some(user) if valid => {
             tracing::info!(user = ?user.username, "token issued");
             let (refresh_token, hash) = tokens::new_refresh_token();
-            sessions::store(&state.db, user.id, hash, Utc::now()).await?;
+            sessions::start(&state.db, &user, hash).await?;
             Ok(web::Json(pair(&state, &user, refresh_token)?))
         }
-        _ => {
+        user => {
             tracing::warn!(username = ?body.username, address = ?address, "failed login");
+            sessions::record_failed_login(&state.db, &body.username, user.as_ref()).await?;
             Err(ApiError::Unauthorized("wrong username or password".into()))
         }
     }

@@ -1,5 +1,6 @@
 //! HTTP handlers, one module per resource, each with `configure`.
 pub mod assessments;
+pub mod audit;
 pub mod auth;
 pub mod changes;
 pub mod commune_status;
@@ -70,6 +71,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     sponsorships::configure(cfg);
     changes::configure(cfg);
     sync::configure(cfg);
+    audit::configure(cfg);
 }
 
 /// The paths of the OpenAPI document and the methods each offers: a request no route took

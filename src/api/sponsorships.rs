@@ -372,7 +372,7 @@ pub async fn create_activity(
         "sponsorship",
         &s.id.to_string(),
         s.province_code.as_deref(),
-        crate::services::changes::Op::Upsert,
+        crate::services::changes::Op::Update,
         Some(&view),
     )
     .await?;

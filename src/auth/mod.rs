@@ -112,10 +112,12 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError>
     }
     let grant = Grant::new(user.role, user.scope.as_deref())
         .map_err(|e| anyhow::anyhow!("user {} has an inconsistent grant: {e}", user.id))?;
-    Ok(Caller {
+    let caller = Caller {
         user_id: user.id,
         username: user.username.clone(),
         grant,
         granted_in: user.scope_province.clone(),
-    })
+    };
+    crate::services::audit::set_actor(&caller);
+    Ok(caller)
 }

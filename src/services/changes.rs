@@ -4,6 +4,10 @@
 //! `seq` must not become visible before a smaller one. SQLite has one writer at a time
 //! (`BEGIN IMMEDIATE`). On PostgreSQL a transaction that records a change first takes a
 //! transaction-scoped advisory lock, so change-writing transactions commit in `seq` order.
+//!
+//! Every change is also an entry of the audit trail ([`crate::services::audit`]), in the
+//! same transaction: the feed's previous entry for the same key is the "before" of the
+//! audit's diff.
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, DeleteMany,
@@ -16,15 +20,26 @@ use entity::change;
 
 use crate::access::FeedReach;
 use crate::error::Result;
-
-/// The advisory lock key of the change feed ("ntm-chg").
-const FEED_LOCK: i64 = 0x006e_746d_2d63_6867;
+use crate::services::audit::{self, WRITE_LOCK};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy)]
+/// What a change did. The feed says `upsert` for both creations and updates (a reader
+/// replaces what it holds); the audit trail tells them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
-    Upsert,
+    Create,
+    Update,
     Delete,
+}
+
+impl Op {
+    fn audit_name(self) -> &'static str {
+        match self {
+            Op::Create => "create",
+            Op::Update => "update",
+            Op::Delete => "delete",
+        }
+    }
 }
 
 /// Records one change. Call it with the transaction that makes the change. `province`
@@ -38,7 +53,80 @@ pub async fn record<C: ConnectionTrait, T: Serialize>(
     op: Op,
     data: Option<&T>,
 ) -> Result<(), DbErr> {
-    insert(conn, entity, key, province, op, data, false).await
+    insert(
+        conn,
+        entity,
+        key,
+        province,
+        op,
+        data,
+        false,
+        Before::FromFeed,
+        None,
+    )
+    .await
+}
+
+/// [`record`] for an update whose previous state the caller holds (units: the shipped
+/// reference units are not in the feed, and a unit's key changes with its `valid_from`).
+pub async fn record_update<C: ConnectionTrait, T: Serialize>(
+    conn: &C,
+    entity: &str,
+    key: &str,
+    province: Option<&str>,
+    before: &T,
+    after: &T,
+) -> Result<(), DbErr> {
+    let before = Before::Known(to_json(before)?);
+    insert(
+        conn,
+        entity,
+        key,
+        province,
+        Op::Update,
+        Some(after),
+        false,
+        before,
+        None,
+    )
+    .await
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value, DbErr> {
+    serde_json::to_value(value).map_err(|e| DbErr::Json(e.to_string()))
+}
+
+/// Where the audit entry's "before" comes from.
+enum Before {
+    /// The feed's previous entry for the key.
+    FromFeed,
+    /// The caller's.
+    Known(serde_json::Value),
+}
+
+/// [`record`] with more for the audit trail than the entity shows: `extra` holds more
+/// `{"path": {"before", "after"}}` pairs (an assessment's indicator values).
+pub async fn record_with<C: ConnectionTrait, T: Serialize>(
+    conn: &C,
+    entity: &str,
+    key: &str,
+    province: Option<&str>,
+    op: Op,
+    data: Option<&T>,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Result<(), DbErr> {
+    insert(
+        conn,
+        entity,
+        key,
+        province,
+        op,
+        data,
+        false,
+        Before::FromFeed,
+        Some(extra),
+    )
+    .await
 }
 
 /// Records a change to a draft (a criteria version being written): province officers read
@@ -49,11 +137,24 @@ pub async fn record_draft<C: ConnectionTrait, T: Serialize>(
     entity: &str,
     key: &str,
     province: Option<&str>,
+    op: Op,
     data: Option<&T>,
 ) -> Result<(), DbErr> {
-    insert(conn, entity, key, province, Op::Upsert, data, true).await
+    insert(
+        conn,
+        entity,
+        key,
+        province,
+        op,
+        data,
+        true,
+        Before::FromFeed,
+        None,
+    )
+    .await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn insert<C: ConnectionTrait, T: Serialize>(
     conn: &C,
     entity: &str,
@@ -62,9 +163,11 @@ async fn insert<C: ConnectionTrait, T: Serialize>(
     op: Op,
     data: Option<&T>,
     draft: bool,
+    before: Before,
+    extra: Option<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<(), DbErr> {
     if conn.get_database_backend() == DbBackend::Postgres {
-        conn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({FEED_LOCK})"))
+        conn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
             .await?;
     }
     let now = Utc::now();
@@ -72,11 +175,41 @@ async fn insert<C: ConnectionTrait, T: Serialize>(
         .map(serde_json::to_value)
         .transpose()
         .map_err(|e| DbErr::Json(e.to_string()))?;
+    // The entity as the feed last showed it (none: created, or loaded as reference data
+    // before the feed existed).
+    let before: Option<serde_json::Value> = if op == Op::Create {
+        None
+    } else if let Before::Known(before) = before {
+        Some(before)
+    } else {
+        change::Entity::find()
+            .select_only()
+            .column(change::Column::Data)
+            .filter(change::Column::Entity.eq(entity))
+            .filter(change::Column::EntityKey.eq(key))
+            .order_by_desc(change::Column::Seq)
+            .limit(1)
+            .into_tuple::<Option<serde_json::Value>>()
+            .one(conn)
+            .await?
+            .flatten()
+    };
+    let mut changes = audit::diff(before.as_ref(), data.as_ref());
+    if let (Some(extra), Some(map)) = (extra, changes.as_object_mut()) {
+        map.extend(extra);
+    }
+    audit::append(
+        conn,
+        audit::Event::new(entity, key, op.audit_name())
+            .province(province)
+            .changes(Some(changes)),
+    )
+    .await?;
     entity::change::ActiveModel {
         entity: Set(entity.to_string()),
         entity_key: Set(key.to_string()),
         op: Set(match op {
-            Op::Upsert => "upsert",
+            Op::Create | Op::Update => "upsert",
             Op::Delete => "delete",
         }
         .to_string()),
@@ -103,7 +236,20 @@ pub async fn delete_recorded<C: ConnectionTrait, E: EntityTrait>(
     key: &str,
     province: Option<&str>,
 ) -> Result<()> {
-    delete_and_record(conn, delete, entity, key, province, false).await
+    delete_and_record(conn, delete, entity, key, province, false, Before::FromFeed).await
+}
+
+/// [`delete_recorded`] of a row whose last state the caller holds (see [`record_update`]).
+pub async fn delete_recorded_known<C: ConnectionTrait, E: EntityTrait, T: Serialize>(
+    conn: &C,
+    delete: DeleteMany<E>,
+    entity: &str,
+    key: &str,
+    province: Option<&str>,
+    before: &T,
+) -> Result<()> {
+    let before = Before::Known(to_json(before)?);
+    delete_and_record(conn, delete, entity, key, province, false, before).await
 }
 
 /// [`delete_recorded`] for a draft: its tombstone reaches only those who could read the
@@ -115,7 +261,7 @@ pub async fn delete_recorded_draft<C: ConnectionTrait, E: EntityTrait>(
     key: &str,
     province: Option<&str>,
 ) -> Result<()> {
-    delete_and_record(conn, delete, entity, key, province, true).await
+    delete_and_record(conn, delete, entity, key, province, true, Before::FromFeed).await
 }
 
 async fn delete_and_record<C: ConnectionTrait, E: EntityTrait>(
@@ -125,10 +271,22 @@ async fn delete_and_record<C: ConnectionTrait, E: EntityTrait>(
     key: &str,
     province: Option<&str>,
     draft: bool,
+    before: Before,
 ) -> Result<()> {
     let deleted = delete.exec(conn).await?.rows_affected;
     crate::services::ensure_matched(deleted, &entity.replace('_', " "))?;
-    insert::<_, ()>(conn, entity, key, province, Op::Delete, None, draft).await?;
+    insert::<_, ()>(
+        conn,
+        entity,
+        key,
+        province,
+        Op::Delete,
+        None,
+        draft,
+        before,
+        None,
+    )
+    .await?;
     Ok(())
 }
 

@@ -45,7 +45,7 @@ fn key(kind: char, subject: &str) -> String {
     format!("{kind}:{}", hex::encode(Sha256::digest(subject.as_bytes())))
 }
 
-fn user_key(username: &str) -> String {
+pub fn user_key(username: &str) -> String {
     key('u', &username.trim().to_lowercase())
 }
 

@@ -1,6 +1,7 @@
 //! Repository functions and business operations used by the HTTP handlers, the command
 //! line and the sync endpoints: one code path for each write.
 pub mod assessments;
+pub mod audit;
 pub mod changes;
 pub mod criteria;
 pub mod logins;

@@ -340,7 +340,7 @@ fn numeric_code(code: &str) -> (Vec<u32>, String) {
 /// carriage return is read as a formula by Excel and LibreOffice (a criterion named
 /// `=HYPERLINK(…)` would become a live link in an officer's report), so it gets a leading
 /// apostrophe, which spreadsheets show as text (OWASP's advice on CSV injection).
-fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
         _ => cell.into(),

@@ -12,6 +12,7 @@ use sea_orm::{
 use entity::refresh_token;
 
 use crate::error::{ApiError, Result};
+use crate::services::audit;
 
 /// Days a refresh token lives.
 pub const REFRESH_TOKEN_DAYS: i64 = 30;
@@ -53,12 +54,23 @@ pub async fn rotate(
         .ok_or_else(|| ApiError::Unauthorized("unknown refresh token".into()))?;
     let now = Utc::now();
     if stored.revoked_at.is_some() {
-        refresh_token::Entity::update_many()
+        let revoked = refresh_token::Entity::update_many()
             .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
             .filter(refresh_token::Column::UserId.eq(stored.user_id))
             .filter(refresh_token::Column::RevokedAt.is_null())
             .exec(&txn)
             .await?;
+        let user = entity::user::Entity::find_by_id(stored.user_id)
+            .one(&txn)
+            .await?;
+        audit::append(
+            &txn,
+            session_event(stored.user_id, user.as_ref(), "refresh_reuse").detail(format!(
+                "a spent refresh token was used again; {} refresh token(s) of the user revoked",
+                revoked.rows_affected
+            )),
+        )
+        .await?;
         txn.commit().await?;
         tracing::warn!(
             user_id = stored.user_id,
@@ -90,8 +102,61 @@ pub async fn rotate(
         ));
     }
     store(&txn, user.id, new_hash, now).await?;
+    audit::append(&txn, session_event(user.id, Some(&user), "refresh")).await?;
     txn.commit().await?;
     Ok(user)
+}
+
+/// An audit event about a user's session, by that user.
+pub fn session_event(
+    user_id: i32,
+    user: Option<&entity::user::Model>,
+    operation: &str,
+) -> audit::Event {
+    let event = audit::Event::new("session", user_id.to_string(), operation);
+    match user {
+        Some(user) => event
+            .province(user.scope_province.as_deref())
+            .actor(audit::Actor::of_user(user)),
+        None => event,
+    }
+}
+
+/// A login: stores the hash of `user`'s new refresh token and records the login, in one
+/// transaction.
+pub async fn start(
+    db: &DatabaseConnection,
+    user: &entity::user::Model,
+    token_hash: String,
+) -> Result<()> {
+    let txn = crate::services::begin_write(db).await?;
+    store(&txn, user.id, token_hash, Utc::now()).await?;
+    audit::append(&txn, session_event(user.id, Some(user), "login")).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Records a failed login of `username` (never the password). A username that names no
+/// user is not stored either, only its hash: it may be a password typed in the wrong field.
+pub async fn record_failed_login(
+    db: &DatabaseConnection,
+    username: &str,
+    user: Option<&entity::user::Model>,
+) -> Result<()> {
+    let event = match user {
+        Some(user) => audit::Event::new("session", user.id.to_string(), "login_failed")
+            .province(user.scope_province.as_deref())
+            .detail(format!("wrong password for {}", user.username)),
+        None => {
+            let digest = crate::services::logins::user_key(username);
+            audit::Event::new("session", "unknown", "login_failed").detail(format!(
+                "unknown username (key {})",
+                &digest[..digest.len().min(18)]
+            ))
+        }
+    };
+    audit::append_alone(db, event).await?;
+    Ok(())
 }
 
 /// Logs out: revokes the refresh token whose hash is `hash` (already revoked: nothing to
@@ -111,6 +176,10 @@ pub async fn revoke(db: &DatabaseConnection, hash: &str) -> Result<i32> {
         .exec(&txn)
         .await?;
     crate::services::users::end_access_tokens(&txn, stored.user_id).await?;
+    let user = entity::user::Entity::find_by_id(stored.user_id)
+        .one(&txn)
+        .await?;
+    audit::append(&txn, session_event(stored.user_id, user.as_ref(), "logout")).await?;
     txn.commit().await?;
     Ok(stored.user_id)
 }

@@ -18,7 +18,7 @@ use crate::domain::text::contains_pattern;
 use crate::domain::units::Level;
 use crate::error::{ApiError, DbResultExt, FieldError, Result};
 use crate::pagination::{Page, PageRequest};
-use crate::services::units;
+use crate::services::{audit, units};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UserView {
@@ -133,6 +133,7 @@ pub async fn update(
         Err(ApiError::Validation(_)) => current.scope_province.clone(),
         Err(e) => return Err(e),
     };
+    let password_changed = password_hash.is_some();
     let txn = crate::services::begin_write(db).await?;
     let mut update = Users::update_many()
         .col_expr(Column::Role, Expr::value(role))
@@ -158,8 +159,43 @@ pub async fn update(
         .await?;
     let model =
         crate::services::reload_updated::<_, Users>(&txn, result, current.id, "user").await?;
+    let mut changes = audit::diff(Some(&grant_of(current)), Some(&grant_of(&model)));
+    let operation = if password_changed {
+        if let Some(map) = changes.as_object_mut() {
+            // Never the hash: only that it changed.
+            map.insert(
+                "password".into(),
+                serde_json::json!({"before": "…", "after": "(changed)"}),
+            );
+        }
+        "password_change"
+    } else {
+        "update"
+    };
+    audit::append(
+        &txn,
+        audit::Event::new("user", model.id.to_string(), operation)
+            .province(
+                model
+                    .scope_province
+                    .as_deref()
+                    .or(current.scope_province.as_deref()),
+            )
+            .changes(Some(changes)),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
+}
+
+/// What the audit trail shows of a user: never the password hash.
+fn grant_of(m: &user::Model) -> serde_json::Value {
+    serde_json::json!({
+        "username": m.username,
+        "role": m.role,
+        "scope": m.scope,
+        "scope_province": m.scope_province,
+    })
 }
 
 /// `at` truncated to its second: access tokens carry `iat` in whole seconds.
@@ -189,6 +225,13 @@ pub async fn delete(db: &DatabaseConnection, current: &user::Model) -> Result<()
         .exec(&txn)
         .await?;
     Users::delete_by_id(current.id).exec(&txn).await?;
+    audit::append(
+        &txn,
+        audit::Event::new("user", current.id.to_string(), "delete")
+            .province(current.scope_province.as_deref())
+            .changes(Some(audit::diff(Some(&grant_of(current)), None))),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -209,8 +252,9 @@ pub async fn verify_password(plain: &str, stored: &str) -> bool {
         .unwrap_or(false)
 }
 
-pub async fn create_user<C: ConnectionTrait>(
-    db: &C,
+/// Creates a user (and its audit entry, in one transaction).
+pub async fn create_user(
+    db: &DatabaseConnection,
     username: &str,
     plain_password: &str,
     role: Role,
@@ -219,7 +263,8 @@ pub async fn create_user<C: ConnectionTrait>(
     let place = resolve_user_scope(db, role, scope).await?;
     let hash = hash_password(plain_password).await?;
     let now = Utc::now();
-    entity::user::ActiveModel {
+    let txn = crate::services::begin_write(db).await?;
+    let model = entity::user::ActiveModel {
         username: Set(username.to_string()),
         password_hash: Set(hash),
         role: Set(role),
@@ -230,9 +275,18 @@ pub async fn create_user<C: ConnectionTrait>(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await
-    .on_unique("username", "this username is taken")
+    .on_unique("username", "this username is taken")?;
+    audit::append(
+        &txn,
+        audit::Event::new("user", model.id.to_string(), "create")
+            .province(model.scope_province.as_deref())
+            .changes(Some(audit::diff(None, Some(&grant_of(&model))))),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
 }
 
 pub fn validate_username(username: &str, errors: &mut Vec<FieldError>) {

@@ -41,14 +41,30 @@ pub use values::*;
 pub use visibility::*;
 pub use workflow::*;
 
-async fn record_change<C: ConnectionTrait>(db: &C, m: &assessment::Model) -> Result<()> {
-    changes::record(
+async fn record_change<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    op: changes::Op,
+) -> Result<()> {
+    record_change_with(db, m, op, serde_json::Map::new()).await
+}
+
+/// Records a change of `m` in the feed; `extra` adds to its audit entry what the summary
+/// does not show (each indicator value's old and new).
+async fn record_change_with<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    op: changes::Op,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Result<()> {
+    changes::record_with(
         db,
         "assessment",
         &m.id.to_string(),
         m.province_code.as_deref(),
-        changes::Op::Upsert,
+        op,
         Some(&summary_of(m)),
+        extra,
     )
     .await?;
     Ok(())

@@ -365,10 +365,46 @@ pub async fn write_checked_values<C: ConnectionTrait>(
 ) -> Result<assessment::Model> {
     ensure_status(m, Status::Draft, "editing")?;
     claim(db, m, expected, Status::Draft, Status::Draft).await?;
+    let (old_values, old_decisions) = load_inputs(db, m.id).await?;
     store_inputs(db, m.id, input, by, true).await?;
     // The claim changed only the row version: `m`'s region and year still hold.
     refresh_results(db, m, tree).await?;
     let fresh = reload(db, m.id).await?;
-    record_change(db, &fresh).await?;
+    let extra = input_changes(input, &old_values, &old_decisions);
+    record_change_with(db, &fresh, changes::Op::Update, extra).await?;
     Ok(fresh)
+}
+
+/// Each value and decision `input` changes, as `values.<indicator>` and
+/// `decisions.<criterion>` with its old and new, for the audit trail.
+fn input_changes(
+    input: &ValuesInput,
+    old_values: &HashMap<String, Value>,
+    old_decisions: &[criterion_decision::Model],
+) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::json;
+    let mut out = serde_json::Map::new();
+    for item in &input.values {
+        let before = old_values.get(&item.indicator_code);
+        if before != item.value.as_ref() {
+            out.insert(
+                format!("values.{}", item.indicator_code),
+                json!({"before": before, "after": item.value}),
+            );
+        }
+    }
+    for d in &input.criteria_decisions {
+        let before = old_decisions
+            .iter()
+            .find(|s| s.criterion_code == d.criterion_code)
+            .map(|s| json!({"result": s.result, "note": s.note}));
+        let after = decision_result(d).map(|r| json!({"result": r, "note": d.note}));
+        if before != after {
+            out.insert(
+                format!("decisions.{}", d.criterion_code),
+                json!({"before": before, "after": after}),
+            );
+        }
+    }
+    out
 }

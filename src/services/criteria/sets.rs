@@ -101,7 +101,7 @@ pub async fn create_set<C: ConnectionTrait>(
         "criteria_set",
         &model.id.to_string(),
         province_of_set(&model),
-        changes::Op::Upsert,
+        changes::Op::Create,
         Some(&CriteriaSetView::from(&model)),
     )
     .await?;

@@ -138,7 +138,7 @@ pub async fn insert_version<C: ConnectionTrait>(
     .insert(db)
     .await
     .on_unique("label", "this set already has a version with this label")?;
-    record(db, set, &model).await?;
+    record(db, set, &model, changes::Op::Create).await?;
     Ok(model)
 }
 
@@ -151,12 +151,12 @@ pub(super) async fn record<C: ConnectionTrait>(
     db: &C,
     set: &criteria_set::Model,
     v: &criteria_version::Model,
+    op: changes::Op,
 ) -> Result<()> {
     let (key, province, view) = (v.id.to_string(), province_of_set(set), summary(set, v));
     if v.status == VersionStatus::Draft {
-        changes::record_draft(db, "criteria_version", &key, province, Some(&view)).await?;
+        changes::record_draft(db, "criteria_version", &key, province, op, Some(&view)).await?;
     } else {
-        let op = changes::Op::Upsert;
         changes::record(db, "criteria_version", &key, province, op, Some(&view)).await?;
     }
     Ok(())
@@ -225,7 +225,7 @@ pub async fn replace_version<C: ConnectionTrait>(
     let model =
         crate::services::reload_updated::<_, Versions>(db, result, current.id, "criteria version")
             .await?;
-    record(db, set, &model).await?;
+    record(db, set, &model, changes::Op::Update).await?;
     Ok(model)
 }
 
@@ -279,7 +279,7 @@ pub async fn publish<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or_else(|| ApiError::not_found("the version"))?;
-    record(db, set, &model).await?;
+    record(db, set, &model, changes::Op::Update).await?;
     Ok(model)
 }
 
@@ -315,7 +315,7 @@ pub async fn mark_superseded<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or_else(|| ApiError::not_found("the version"))?;
-    record(db, set, &model).await
+    record(db, set, &model, changes::Op::Update).await
 }
 
 pub async fn list_versions<C: ConnectionTrait>(

@@ -222,7 +222,7 @@ pub async fn recognize<C: ConnectionTrait>(
         "recognition",
         &model.id.to_string(),
         model.province_code.as_deref(),
-        changes::Op::Upsert,
+        changes::Op::Create,
         Some(&RecognitionView::from(&model)),
     )
     .await?;
@@ -282,7 +282,7 @@ pub async fn revoke<C: ConnectionTrait>(
         "recognition",
         &m.id.to_string(),
         fresh.province_code.as_deref(),
-        changes::Op::Upsert,
+        changes::Op::Update,
         Some(&RecognitionView::from(&fresh)),
     )
     .await?;

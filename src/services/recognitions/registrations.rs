@@ -148,7 +148,7 @@ pub async fn register<C: ConnectionTrait>(
         "registration",
         &model.id.to_string(),
         model.province_code.as_deref(),
-        changes::Op::Upsert,
+        changes::Op::Create,
         Some(&RegistrationView::from(&model)),
     )
     .await?;
@@ -217,7 +217,7 @@ pub async fn update_registration<C: ConnectionTrait>(
         "registration",
         &m.id.to_string(),
         m.province_code.as_deref(),
-        changes::Op::Upsert,
+        changes::Op::Update,
         Some(&RegistrationView::from(&fresh)),
     )
     .await?;

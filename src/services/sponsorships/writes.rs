@@ -53,7 +53,7 @@ pub async fn create_agency<C: ConnectionTrait>(db: &C, input: &NewAgency) -> Res
         "agency",
         &model.id.to_string(),
         model.province_code.as_deref(),
-        changes::Op::Upsert,
+        changes::Op::Create,
         Some(&agency_view(db, &model).await?),
     )
     .await?;
@@ -113,7 +113,7 @@ pub async fn update_agency<C: ConnectionTrait>(
         "agency",
         &m.id.to_string(),
         m.province_code.as_deref(),
-        changes::Op::Upsert,
+        changes::Op::Update,
         Some(&agency_view(db, &fresh).await?),
     )
     .await?;
@@ -251,7 +251,7 @@ pub async fn create_sponsorship<C: ConnectionTrait>(
         "sponsorship",
         &model.id.to_string(),
         model.province_code.as_deref(),
-        changes::Op::Upsert,
+        changes::Op::Create,
         Some(&sponsorship_view(db, &model).await?),
     )
     .await?;
@@ -330,7 +330,7 @@ pub async fn update_sponsorship<C: ConnectionTrait>(
         "sponsorship",
         &m.id.to_string(),
         m.province_code.as_deref(),
-        changes::Op::Upsert,
+        changes::Op::Update,
         Some(&sponsorship_view(db, &fresh).await?),
     )
     .await?;

@@ -189,7 +189,10 @@ pub async fn run<U: Upserter>(
                 Ok(item) => {
                     let key = U::key(&item);
                     let savepoint = txn.begin().await?;
-                    match upserter.apply(&savepoint, item).await {
+                    crate::services::audit::set_item(Some(index));
+                    let applied = upserter.apply(&savepoint, item).await;
+                    crate::services::audit::set_item(None);
+                    match applied {
                         Ok(applied) => {
                             if dry_run {
                                 savepoint.rollback().await?;

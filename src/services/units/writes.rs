@@ -42,7 +42,7 @@ pub async fn insert<C: ConnectionTrait>(db: &C, unit: &NewUnit) -> Result<unit::
         "unit",
         &change_key(&model),
         province_of(&model).as_deref(),
-        changes::Op::Upsert,
+        changes::Op::Create,
         Some(&UnitView::from(&model)),
     )
     .await?;
@@ -77,13 +77,13 @@ pub async fn upsert<C: ConnectionTrait>(
             active.created_at = Set(current.created_at);
             active.row_version = Set(current.row_version + 1);
             let model = active.update(db).await?;
-            changes::record(
+            changes::record_update(
                 db,
                 "unit",
                 &change_key(&model),
                 province_of(&model).as_deref(),
-                changes::Op::Upsert,
-                Some(&UnitView::from(&model)),
+                &UnitView::from(&current),
+                &UnitView::from(&model),
             )
             .await?;
             Ok((UpsertOutcome::Updated, model))
@@ -191,13 +191,13 @@ pub async fn update<C: ConnectionTrait>(
             .exec(db)
             .await?;
     }
-    changes::record(
+    changes::record_update(
         db,
         "unit",
         &change_key(&model),
         province_of(&model).as_deref(),
-        changes::Op::Upsert,
-        Some(&UnitView::from(&model)),
+        &UnitView::from(current),
+        &UnitView::from(&model),
     )
     .await?;
     Ok(model)
@@ -332,5 +332,6 @@ pub async fn delete<C: ConnectionTrait>(
         .filter(Column::Id.eq(m.id))
         .filter(Column::RowVersion.eq(version));
     let province = province_of(m);
-    changes::delete_recorded(db, delete, "unit", &change_key(m), province.as_deref()).await
+    let (key, before) = (change_key(m), UnitView::from(m));
+    changes::delete_recorded_known(db, delete, "unit", &key, province.as_deref(), &before).await
 }
