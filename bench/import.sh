@@ -8,15 +8,18 @@
 # Prints: `ntm-api import assessments` (creates), the same import again (all unchanged),
 # POST /sync/assessments over HTTP in batches of 1,000 (creates, then the replay), the
 # change-feed read rate, and on PostgreSQL the floor: COPY of the same 572,907 value rows
-# into a table shaped like assessment_values (same columns and indexes).
+# into a table shaped like assessment_values (same columns and indexes). BIN=path measures
+# another build. SYNC=0 skips the HTTP sync and feed rows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${PORT:-18081}"
 BASE="http://127.0.0.1:$PORT"
 command -v curl >/dev/null || apt-get install -y -qq curl >/dev/null
 
-cargo build --release --quiet
-BIN=target/release/ntm-api
+if [ -z "${BIN:-}" ]; then  # BIN=path measures another build (e.g. an older commit's)
+  cargo build --release --quiet
+  BIN=target/release/ntm-api
+fi
 WORK=$(mktemp -d)
 PID=
 trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"' EXIT
@@ -53,11 +56,13 @@ printf 'ntm-api import assessments, 10,051 x 57 values (create):  %6.1f s  %s\n'
 s=$(date +%s.%N); "$BIN" import assessments "$WORK/import.jsonl" >"$WORK/out.txt" 2>&1; e=$(date +%s.%N)
 printf 'the same import again (every item unchanged):             %6.1f s  %s\n' "$(echo "$e - $s" | bc)" "$(tail -n 1 "$WORK/out.txt")"
 
-start_server
-python3 bench/sync_http.py "$BASE" "$TOKEN" "$WORK/sync.jsonl"
-python3 bench/sync_http.py "$BASE" "$TOKEN" "$WORK/sync.jsonl" --feed
-printf 'resident memory of the server after the syncs: %s\n' "$(grep VmRSS /proc/$PID/status | awk '{print $2/1024 " MiB"}')"
-stop_server
+if [ "${SYNC:-1}" != 0 ]; then
+  start_server
+  python3 bench/sync_http.py "$BASE" "$TOKEN" "$WORK/sync.jsonl"
+  python3 bench/sync_http.py "$BASE" "$TOKEN" "$WORK/sync.jsonl" --feed
+  printf 'resident memory of the server after the syncs: %s\n' "$(grep VmRSS /proc/$PID/status | awk '{print $2/1024 " MiB"}')"
+  stop_server
+fi
 
 if [ "$BACKEND" = postgres ]; then
   psql -q "$DATABASE_URL" -c "DROP TABLE IF EXISTS copy_floor" \

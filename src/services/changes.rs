@@ -67,31 +67,6 @@ pub async fn record<C: ConnectionTrait, T: Serialize>(
     .await
 }
 
-/// [`record`] for an update whose previous state the caller holds (units: the shipped
-/// reference units are not in the feed, and a unit's key changes with its `valid_from`).
-pub async fn record_update<C: ConnectionTrait, T: Serialize>(
-    conn: &C,
-    entity: &str,
-    key: &str,
-    province: Option<&str>,
-    before: &T,
-    after: &T,
-) -> Result<(), DbErr> {
-    let before = Before::Known(to_json(before)?);
-    insert(
-        conn,
-        entity,
-        key,
-        province,
-        Op::Update,
-        Some(after),
-        false,
-        before,
-        None,
-    )
-    .await
-}
-
 fn to_json<T: Serialize>(value: &T) -> Result<serde_json::Value, DbErr> {
     serde_json::to_value(value).map_err(|e| DbErr::Json(e.to_string()))
 }
@@ -104,27 +79,32 @@ enum Before {
     Known(serde_json::Value),
 }
 
-/// [`record`] with more for the audit trail than the entity shows: `extra` holds more
-/// `{"path": {"before", "after"}}` pairs (an assessment's indicator values).
-pub async fn record_with<C: ConnectionTrait, T: Serialize>(
+/// [`record`] of an update whose previous state the caller holds, which saves the audit
+/// trail a read of the feed and is right where the feed has no previous state (the shipped
+/// reference units are not in the feed; a unit's key changes with its `valid_from`).
+/// `extra` adds `{"path": {"before", "after"}}` pairs the entity's view does not show (an
+/// assessment's indicator values).
+pub async fn record_update<C: ConnectionTrait, T: Serialize>(
     conn: &C,
     entity: &str,
     key: &str,
     province: Option<&str>,
-    op: Op,
-    data: Option<&T>,
+    before: &T,
+    after: &T,
     extra: serde_json::Map<String, serde_json::Value>,
 ) -> Result<(), DbErr> {
+    let before = Before::Known(to_json(before)?);
+    let extra = Some(extra).filter(|e| !e.is_empty());
     insert(
         conn,
         entity,
         key,
         province,
-        op,
-        data,
+        Op::Update,
+        Some(after),
         false,
-        Before::FromFeed,
-        Some(extra),
+        before,
+        extra,
     )
     .await
 }

@@ -4,6 +4,8 @@ mod helpers;
 
 mod access;
 mod assessments;
+mod audit;
+mod audit_writes;
 mod auth;
 mod changes;
 mod conditional;

@@ -209,6 +209,6 @@ pub async fn insert<C: ConnectionTrait>(
     record_transition(db, model.id, None, Status::Draft, by, None).await?;
     store_inputs(db, model.id, inputs, by, false).await?;
     store_results(db, model.id, &outcomes, None).await?;
-    record_change(db, &model, changes::Op::Create).await?;
+    record_change(db, None, &model, Default::default()).await?;
     Ok(model)
 }

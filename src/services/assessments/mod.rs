@@ -41,31 +41,41 @@ pub use values::*;
 pub use visibility::*;
 pub use workflow::*;
 
+/// Records a change of an assessment in the feed (and the audit trail): `before` is the
+/// row as it was (`None`: created); `extra` adds to the audit entry what the summary does
+/// not show (each indicator value's old and new).
 async fn record_change<C: ConnectionTrait>(
     db: &C,
-    m: &assessment::Model,
-    op: changes::Op,
-) -> Result<()> {
-    record_change_with(db, m, op, serde_json::Map::new()).await
-}
-
-/// Records a change of `m` in the feed; `extra` adds to its audit entry what the summary
-/// does not show (each indicator value's old and new).
-async fn record_change_with<C: ConnectionTrait>(
-    db: &C,
-    m: &assessment::Model,
-    op: changes::Op,
+    before: Option<&assessment::Model>,
+    after: &assessment::Model,
     extra: serde_json::Map<String, serde_json::Value>,
 ) -> Result<()> {
-    changes::record_with(
-        db,
-        "assessment",
-        &m.id.to_string(),
-        m.province_code.as_deref(),
-        op,
-        Some(&summary_of(m)),
-        extra,
-    )
-    .await?;
+    let (key, province) = (after.id.to_string(), after.province_code.as_deref());
+    match before {
+        None => {
+            let op = changes::Op::Create;
+            changes::record(
+                db,
+                "assessment",
+                &key,
+                province,
+                op,
+                Some(&summary_of(after)),
+            )
+            .await?
+        }
+        Some(before) => {
+            changes::record_update(
+                db,
+                "assessment",
+                &key,
+                province,
+                &summary_of(before),
+                &summary_of(after),
+                extra,
+            )
+            .await?
+        }
+    }
     Ok(())
 }

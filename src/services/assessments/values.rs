@@ -371,7 +371,7 @@ pub async fn write_checked_values<C: ConnectionTrait>(
     refresh_results(db, m, tree).await?;
     let fresh = reload(db, m.id).await?;
     let extra = input_changes(input, &old_values, &old_decisions);
-    record_change_with(db, &fresh, changes::Op::Update, extra).await?;
+    record_change(db, Some(m), &fresh, extra).await?;
     Ok(fresh)
 }
 

@@ -100,7 +100,7 @@ pub async fn transition<C: ConnectionTrait>(
     claim(db, m, expected, from, to).await?;
     record_transition(db, m.id, Some(from), to, by, note).await?;
     let fresh = reload(db, m.id).await?;
-    record_change(db, &fresh, changes::Op::Update).await?;
+    record_change(db, Some(m), &fresh, Default::default()).await?;
     Ok(fresh)
 }
 
@@ -161,6 +161,6 @@ pub async fn reschedule<C: ConnectionTrait>(
     let fresh = reload(db, m.id).await?;
     refresh_results(db, &fresh, &prepared.catalog.tree).await?;
     let fresh = reload(db, m.id).await?;
-    record_change(db, &fresh, changes::Op::Update).await?;
+    record_change(db, Some(m), &fresh, Default::default()).await?;
     Ok(fresh)
 }

@@ -84,6 +84,7 @@ pub async fn upsert<C: ConnectionTrait>(
                 province_of(&model).as_deref(),
                 &UnitView::from(&current),
                 &UnitView::from(&model),
+                Default::default(),
             )
             .await?;
             Ok((UpsertOutcome::Updated, model))
@@ -198,6 +199,7 @@ pub async fn update<C: ConnectionTrait>(
         province_of(&model).as_deref(),
         &UnitView::from(current),
         &UnitView::from(&model),
+        Default::default(),
     )
     .await?;
     Ok(model)
