@@ -109,8 +109,10 @@ fn wants_csv(req: &HttpRequest) -> bool {
     tag = "audit",
     params(AuditQuery, Pagination),
     responses(
-        (status = 200, body = Page<AuditEntryView>, content_type = "application/json"),
-        (status = 200, body = String, content_type = "text/csv"),
+        (status = 200, content(
+            (Page<AuditEntryView> = "application/json"),
+            (String = "text/csv", example = "id,at,actor,actor_role,actor_scope,request_id,client_addr,via,entity,key,operation,province_code,changes,detail,hash\n")
+        )),
         (status = 401, response = crate::openapi::responses::Unauthorized),
         (status = 403, response = crate::openapi::responses::Forbidden),
         (status = 422, response = crate::openapi::responses::Unprocessable),
