@@ -343,3 +343,42 @@ async fn logins_are_recorded_and_never_their_password() {
         assert!(!row.contains(ADMIN_PASSWORD), "{row}");
     }
 }
+
+#[tokio::test]
+async fn an_import_names_the_line_and_who_ran_it() {
+    use ntm_api::services::audit::{scope, Context};
+    let app = TestApp::spawn().await;
+    let version = app.ha_tinh_version().await;
+    let values = values_meeting(12)["values"].clone();
+    let item = |unit: &str| {
+        json!({"unit_code": unit, "criteria_version_id": version, "assessed_on": "2021-09-25",
+            "kind": "self", "values": values})
+    };
+    let lines = format!("{}\n\n{}\n", item(KY_LAC), item(KY_TAY));
+    let path = std::env::temp_dir().join(format!("ntm-audit-{}.jsonl", uuid::Uuid::new_v4()));
+    std::fs::write(&path, lines).expect("write the file");
+    // As `ntm-api import assessments --by importer FILE` runs it (src/main.rs).
+    let context = Context::command_line("import assessments", "importer");
+    let summary = scope(
+        context,
+        ntm_api::import::import_assessments(&app.db, &path, "importer", false),
+    )
+    .await
+    .expect("import");
+    std::fs::remove_file(&path).ok();
+    assert_eq!(summary.created, 2, "{summary:?}");
+    let created = entries(&app, "entity=assessment&operation=create&actor=importer").await;
+    let vias: Vec<&str> = created.iter().map(|e| e["via"].as_str().unwrap()).collect();
+    assert_eq!(
+        vias,
+        [
+            "ntm-api import assessments line 3",
+            "ntm-api import assessments line 1"
+        ]
+    );
+    assert_eq!(created[0]["actor"]["role"], "admin");
+    assert!(
+        created[0]["actor"]["id"].is_null(),
+        "the command line has no user row"
+    );
+}
