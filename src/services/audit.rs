@@ -321,6 +321,14 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Value {
     Value::Object(out)
 }
 
+/// [`diff`] of two values that sit under `prefix` in their entity
+/// (`criteria[3].indicators[0]…` for a criteria version's tree).
+pub fn diff_under(prefix: &str, before: &Value, after: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    walk(prefix.to_string(), before, after, &mut out);
+    out
+}
+
 fn walk(path: String, before: &Value, after: &Value, out: &mut Map<String, Value>) {
     if before == after {
         return;

@@ -112,6 +112,7 @@ pub async fn record_update<C: ConnectionTrait, T: Serialize>(
 /// Records a change to a draft (a criteria version being written): province officers read
 /// it only for their own province, never for a national draft, which only admins and
 /// viewers may read.
+/// `extra` adds to the audit entry what `data` does not show (a draft's tree changes).
 pub async fn record_draft<C: ConnectionTrait, T: Serialize>(
     conn: &C,
     entity: &str,
@@ -119,7 +120,9 @@ pub async fn record_draft<C: ConnectionTrait, T: Serialize>(
     province: Option<&str>,
     op: Op,
     data: Option<&T>,
+    extra: serde_json::Map<String, serde_json::Value>,
 ) -> Result<(), DbErr> {
+    let extra = Some(extra).filter(|e| !e.is_empty());
     insert(
         conn,
         entity,
@@ -129,7 +132,7 @@ pub async fn record_draft<C: ConnectionTrait, T: Serialize>(
         data,
         true,
         Before::FromFeed,
-        None,
+        extra,
     )
     .await
 }

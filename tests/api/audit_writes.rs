@@ -381,6 +381,7 @@ async fn criteria(t: &mut Trail<'_>) {
     let path = format!("/api/v1/criteria-versions/{version}");
     let mut body = version_draft(set, "2022-b");
     body["legal_document"]["number"] = json!("37/2022/QĐ-UBND");
+    body["criteria"][0]["indicators"][0]["thresholds"][0]["value"] = json!(45.0);
     let replaced = t.edit(&ha_tinh, Method::PUT, &path, body).await;
     let c = replaced.entry("criteria_version", &version, "update");
     assert_eq!(change(&c, "label"), (json!("2022"), json!("2022-b")));
@@ -388,6 +389,16 @@ async fn criteria(t: &mut Trail<'_>) {
         change(&c, "legal_document.number"),
         (json!("36/2022/QĐ-UBND"), json!("37/2022/QĐ-UBND"))
     );
+    // The draft's tree is diffed too: the one threshold that moved, by its path.
+    let moved: Vec<(&String, &Value)> = c
+        .as_object()
+        .expect("changes")
+        .iter()
+        .filter(|(path, _)| path.starts_with("criteria"))
+        .collect();
+    assert_eq!(moved.len(), 1, "{moved:?}");
+    assert!(moved[0].0.ends_with(".thresholds[0].value"), "{moved:?}");
+    assert_eq!(moved[0].1, &json!({"before": 42.0, "after": 45.0}));
 
     let published = t
         .post(&ha_tinh, &format!("{path}/publish"), json!({}), 200)

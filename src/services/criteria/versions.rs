@@ -138,7 +138,7 @@ pub async fn insert_version<C: ConnectionTrait>(
     .insert(db)
     .await
     .on_unique("label", "this set already has a version with this label")?;
-    record(db, set, &model, changes::Op::Create).await?;
+    record(db, set, &model, changes::Op::Create, None).await?;
     Ok(model)
 }
 
@@ -152,10 +152,17 @@ pub(super) async fn record<C: ConnectionTrait>(
     set: &criteria_set::Model,
     v: &criteria_version::Model,
     op: changes::Op,
+    before: Option<&criteria_version::Model>,
 ) -> Result<()> {
     let (key, province, view) = (v.id.to_string(), province_of_set(set), summary(set, v));
     if v.status == VersionStatus::Draft {
-        changes::record_draft(db, "criteria_version", &key, province, op, Some(&view)).await?;
+        // The feed shows a version's summary; the audit trail also says which criteria,
+        // indicators and thresholds of the draft's tree changed.
+        let tree = before
+            .map(|b| crate::services::audit::diff_under("criteria", &b.tree, &v.tree))
+            .unwrap_or_default();
+        let data = Some(&view);
+        changes::record_draft(db, "criteria_version", &key, province, op, data, tree).await?;
     } else {
         changes::record(db, "criteria_version", &key, province, op, Some(&view)).await?;
     }
@@ -225,7 +232,7 @@ pub async fn replace_version<C: ConnectionTrait>(
     let model =
         crate::services::reload_updated::<_, Versions>(db, result, current.id, "criteria version")
             .await?;
-    record(db, set, &model, changes::Op::Update).await?;
+    record(db, set, &model, changes::Op::Update, Some(current)).await?;
     Ok(model)
 }
 
@@ -279,7 +286,7 @@ pub async fn publish<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or_else(|| ApiError::not_found("the version"))?;
-    record(db, set, &model, changes::Op::Update).await?;
+    record(db, set, &model, changes::Op::Update, None).await?;
     Ok(model)
 }
 
@@ -315,7 +322,7 @@ pub async fn mark_superseded<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or_else(|| ApiError::not_found("the version"))?;
-    record(db, set, &model, changes::Op::Update).await
+    record(db, set, &model, changes::Op::Update, None).await
 }
 
 pub async fn list_versions<C: ConnectionTrait>(
