@@ -257,3 +257,104 @@ mod tests {
         }
     }
 }
+
+/// Dates and instants as the document states them (`format: date`, `format: date-time`):
+/// RFC 3339 only. chrono alone also takes `2021-9-25`, `+2021-09-25`, ` 2021-09-25` or
+/// `2021-01-01 00:00:00Z`, which a client checking against the document would never send
+/// and a stricter server would refuse; each input field carries one of these with
+/// `#[serde(deserialize_with = …)]` (and `default` where it is optional).
+pub mod dates {
+    use chrono::{DateTime, NaiveDate, Utc};
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer};
+
+    /// `YYYY-MM-DD`.
+    pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+        let b = text.as_bytes();
+        let shape = b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        let date = shape
+            .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+            .flatten();
+        date.ok_or_else(|| format!("invalid date `{text}`: expected YYYY-MM-DD (RFC 3339)"))
+    }
+
+    /// An RFC 3339 instant with its offset (`2026-12-01T08:30:00Z`, `…+07:00`).
+    pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
+        let b = text.as_bytes();
+        let shape =
+            b.len() >= 20 && matches!(b[10], b'T' | b't') && parse_date(&text[..10]).is_ok();
+        shape
+            .then(|| DateTime::parse_from_rfc3339(text).ok())
+            .flatten()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| {
+                format!("invalid date-time `{text}`: expected RFC 3339, e.g. 2026-12-01T08:30:00Z")
+            })
+    }
+
+    pub fn date<'de, D: Deserializer<'de>>(de: D) -> Result<NaiveDate, D::Error> {
+        let text = String::deserialize(de)?;
+        parse_date(&text).map_err(D::Error::custom)
+    }
+
+    /// For `Option<NaiveDate>` with `#[serde(default)]`: absent or `null` is `None`.
+    pub fn optional_date<'de, D: Deserializer<'de>>(de: D) -> Result<Option<NaiveDate>, D::Error> {
+        match Option::<String>::deserialize(de)? {
+            None => Ok(None),
+            Some(text) => parse_date(&text).map(Some).map_err(D::Error::custom),
+        }
+    }
+
+    /// For a PATCH's `Option<Option<NaiveDate>>` with `#[serde(default)]`: absent `None`,
+    /// `null` `Some(None)`.
+    pub fn patched_date<'de, D: Deserializer<'de>>(
+        de: D,
+    ) -> Result<Option<Option<NaiveDate>>, D::Error> {
+        optional_date(de).map(Some)
+    }
+
+    /// For `Option<DateTime<Utc>>` with `#[serde(default)]`.
+    pub fn optional_instant<'de, D: Deserializer<'de>>(
+        de: D,
+    ) -> Result<Option<DateTime<Utc>>, D::Error> {
+        match Option::<String>::deserialize(de)? {
+            None => Ok(None),
+            Some(text) => parse_instant(&text).map(Some).map_err(D::Error::custom),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn only_rfc_3339_dates_and_instants_pass() {
+            assert!(parse_date("2021-09-25").is_ok());
+            for bad in [
+                "2021-9-25",
+                "+2021-09-25",
+                " 2021-09-25",
+                "2021-02-30",
+                "20210925",
+                "2021-09-25 ",
+            ] {
+                assert!(parse_date(bad).is_err(), "{bad}");
+            }
+            assert!(parse_instant("2026-12-01T08:30:00Z").is_ok());
+            assert!(parse_instant("2026-12-01T08:30:00.5+07:00").is_ok());
+            for bad in [
+                "2026-12-01 08:30:00Z",
+                "2026-12-01T08:30:00+0700",
+                "2026-12-1T08:30:00Z",
+                "2026-12-01",
+            ] {
+                assert!(parse_instant(bad).is_err(), "{bad}");
+            }
+        }
+    }
+}

@@ -83,8 +83,10 @@ pub struct AuditQuery {
     #[param(max_length = 32)]
     pub operation: Option<String>,
     /// Entries at or after this instant (RFC 3339).
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_instant")]
     pub from: Option<DateTime<Utc>>,
     /// Entries before this instant (RFC 3339); after `from`.
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_instant")]
     pub to: Option<DateTime<Utc>>,
     /// The `X-Request-Id` of the request that wrote the entries.
     #[param(max_length = 64)]

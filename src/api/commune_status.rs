@@ -15,6 +15,7 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct StatusQuery {
     /// The commune version valid on this day (default: today's, or the last).
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub on: Option<NaiveDate>,
 }
 

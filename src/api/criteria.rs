@@ -46,6 +46,7 @@ pub struct VersionQuery {
     pub status: Option<VersionStatus>,
     /// Only versions in force on this day (published or since superseded): which version
     /// applied to a unit on a date.
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub effective_on: Option<NaiveDate>,
     pub level: Option<CriteriaLevel>,
     /// `national` or a province code.

@@ -1,9 +1,9 @@
 //! No 500 from input: text the databases cannot store is refused with a 422 naming where it
 //! was, in paths, queries, headers and bodies, and nothing is written.
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use crate::helpers::{error_fields, expect_problem, TestApp};
+use crate::helpers::{error_fields, expect_problem, TestApp, KY_LAC};
 
 /// A 422 validation problem whose first error names `field`.
 async fn expect_field(response: reqwest::Response, field: &str, what: &str) {
@@ -320,4 +320,37 @@ async fn a_malformed_edit_is_refused_before_its_precondition() {
             .unwrap();
         expect_field(response, field, &path).await;
     }
+}
+
+/// The document says `format: date` and `format: date-time` (RFC 3339); forms chrono alone
+/// would take (`2021-9-25`, `+2021-09-25`, a space for `T`) are refused naming the field,
+/// as a client validating against the document expects (schemathesis found one accepted).
+#[tokio::test]
+async fn dates_are_rfc_3339_or_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    for (path, field) in [
+        ("/api/v1/provinces?on=2021-9-25", "on"),
+        ("/api/v1/communes?on=%2B2021-09-25", "on"),
+        (
+            "/api/v1/criteria-versions?effective_on=%202021-09-25",
+            "effective_on",
+        ),
+        ("/api/v1/audit?from=2026-01-01%2000:00:00Z", "from"),
+    ] {
+        let response = app.get(path, Some(&app.admin_token)).await;
+        let problem =
+            expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        assert_eq!(error_fields(&problem), [field], "{path}: {problem}");
+    }
+    let version = app.ha_tinh_version().await;
+    let body = json!({"unit_code": KY_LAC, "criteria_version_id": version, "assessed_on": "2021-9-25", "kind": "self"});
+    let before = app.counts(&["assessments"]).await;
+    let response = app
+        .post("/api/v1/assessments", Some(&app.admin_token), &body)
+        .await;
+    let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    assert_eq!(error_fields(&problem), ["assessed_on"], "{problem}");
+    assert_eq!(app.counts(&["assessments"]).await, before);
+    let ok = app.get("/api/v1/provinces?on=2021-09-25", None).await;
+    assert_eq!(ok.status(), StatusCode::OK);
 }

@@ -13,6 +13,7 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct OnQuery {
     /// Answer the version valid on this day (YYYY-MM-DD) instead of today's.
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub on: Option<NaiveDate>,
 }
 
@@ -23,6 +24,7 @@ pub struct ProvinceQuery {
     /// Search in names, ignoring diacritics and case ("ha tinh" finds "Hà Tĩnh").
     pub q: Option<String>,
     /// Only units valid on this day; without it every version is listed.
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub on: Option<NaiveDate>,
 }
 
@@ -35,6 +37,7 @@ pub struct DistrictQuery {
     /// Search in names, ignoring diacritics and case.
     pub q: Option<String>,
     /// Only units valid on this day.
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub on: Option<NaiveDate>,
 }
 
@@ -49,6 +52,7 @@ pub struct CommuneQuery {
     /// Search in names, ignoring diacritics and case ("cam quan" finds "Cẩm Quan").
     pub q: Option<String>,
     /// Only units valid on this day (`2024-12-31`: the 10,051 pre-reform communes).
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub on: Option<NaiveDate>,
     /// Only communes at this current level (highest unrevoked recognition).
     pub level: Option<crate::services::recognitions::CurrentLevel>,
@@ -61,6 +65,7 @@ pub struct VillageQuery {
     /// Search in names, ignoring diacritics and case.
     pub q: Option<String>,
     /// Only units valid on this day.
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub on: Option<NaiveDate>,
 }
 

@@ -9,6 +9,7 @@ use super::*;
 pub struct NewAssessment {
     pub unit_code: String,
     pub criteria_version_id: i32,
+    #[serde(deserialize_with = "crate::decode::dates::date")]
     pub assessed_on: NaiveDate,
     pub kind: Kind,
 }
@@ -62,6 +63,7 @@ pub struct TransitionInput {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssessmentPatch {
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub assessed_on: Option<NaiveDate>,
 }
 

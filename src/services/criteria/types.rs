@@ -67,7 +67,7 @@ pub struct LegalDocument {
         pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
     )]
     pub issuer: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub signed_on: Option<NaiveDate>,
 }
 
@@ -83,8 +83,9 @@ pub struct VersionInput {
     )]
     pub label: String,
     pub legal_document: LegalDocument,
+    #[serde(deserialize_with = "crate::decode::dates::date")]
     pub effective_from: NaiveDate,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub effective_to: Option<NaiveDate>,
     /// The version this one amends (same set).
     #[serde(default)]
@@ -106,8 +107,9 @@ pub struct RevisionInput {
     )]
     pub label: String,
     pub legal_document: LegalDocument,
+    #[serde(deserialize_with = "crate::decode::dates::date")]
     pub effective_from: NaiveDate,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub effective_to: Option<NaiveDate>,
 }
 

@@ -17,6 +17,7 @@ pub struct NewRecognition {
         pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
     )]
     pub decision_number: String,
+    #[serde(deserialize_with = "crate::decode::dates::date")]
     pub decided_on: NaiveDate,
     #[schema(
         min_length = 1,
@@ -41,6 +42,7 @@ pub struct Revocation {
         pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
     )]
     pub decision_number: String,
+    #[serde(deserialize_with = "crate::decode::dates::date")]
     pub decided_on: NaiveDate,
     #[schema(
         min_length = 1,

@@ -64,9 +64,11 @@ pub struct NewSponsorship {
     pub agency_id: i32,
     #[schema(pattern = r"^[0-9]{5}$")]
     pub commune_code: String,
+    #[serde(deserialize_with = "crate::decode::dates::date")]
     pub starts_on: NaiveDate,
+    #[serde(deserialize_with = "crate::decode::dates::date")]
     pub ends_on: NaiveDate,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub signed_on: Option<NaiveDate>,
     /// The decision assigning the sponsor, e.g. "863/QĐ-UBND".
     #[serde(default)]
@@ -83,9 +85,10 @@ pub struct NewSponsorship {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SponsorshipPatch {
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub ends_on: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "crate::patch::double_option")]
     #[schema(value_type = Option<NaiveDate>)]
+    #[serde(default, deserialize_with = "crate::decode::dates::patched_date")]
     pub signed_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "crate::patch::double_option")]
     #[schema(value_type = Option<String>)]
@@ -124,6 +127,7 @@ pub struct SponsorshipView {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"happened_on": "2017-05-10", "kind": "funding", "amount_vnd": 150000000, "description": "Hỗ trợ mô hình nuôi ong"}))]
 pub struct NewActivity {
+    #[serde(deserialize_with = "crate::decode::dates::date")]
     pub happened_on: NaiveDate,
     pub kind: ActivityKind,
     /// Integer VND; required for funding. At most 10^14 (a hundred trillion đồng), so the

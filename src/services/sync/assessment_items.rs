@@ -26,6 +26,7 @@ use crate::services::assessments::{self, Catalog, DecisionItem, NewAssessment, V
 pub struct SyncAssessment {
     pub unit_code: String,
     pub criteria_version_id: i32,
+    #[serde(deserialize_with = "crate::decode::dates::date")]
     pub assessed_on: NaiveDate,
     pub kind: Kind,
     #[serde(default)]

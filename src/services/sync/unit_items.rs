@@ -44,9 +44,9 @@ pub struct SyncUnit {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 3)]
     pub commune_group: Option<i16>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub valid_from: Option<NaiveDate>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub valid_to: Option<NaiveDate>,
     #[serde(default)]
     #[schema(pattern = r"^[A-Za-z0-9._-]{1,32}$")]

@@ -91,9 +91,9 @@ pub struct UnitInput {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 3)]
     pub commune_group: Option<i16>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub valid_from: Option<NaiveDate>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::decode::dates::optional_date")]
     pub valid_to: Option<NaiveDate>,
     #[serde(default)]
     #[schema(pattern = r"^[A-Za-z0-9._-]{1,32}$")]
@@ -119,11 +119,11 @@ pub struct UnitPatch {
     #[schema(value_type = Option<i16>)]
     #[schema(minimum = 1, maximum = 3)]
     pub commune_group: Option<Option<i16>>,
-    #[serde(default, deserialize_with = "crate::patch::double_option")]
     #[schema(value_type = Option<NaiveDate>)]
+    #[serde(default, deserialize_with = "crate::decode::dates::patched_date")]
     pub valid_from: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "crate::patch::double_option")]
     #[schema(value_type = Option<NaiveDate>)]
+    #[serde(default, deserialize_with = "crate::decode::dates::patched_date")]
     pub valid_to: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "crate::patch::double_option")]
     #[schema(value_type = Option<String>)]
