@@ -365,6 +365,26 @@ const ENTRIES: &[(&str, &str)] = &[
         "nguồn thay đổi (change feed) chỉ dành cho quản trị viên, người xem và cán bộ tỉnh (tài khoản đồng bộ)",
     ),
     (
+        r"^the audit trail is read by admins and province officers$",
+        "nhật ký kiểm tra (audit) chỉ dành cho quản trị viên và cán bộ tỉnh",
+    ),
+    (
+        r"^must be after `from`$",
+        "phải sau `from`",
+    ),
+    (
+        r"^(?P<count>\d+) entries match; a CSV holds at most (?P<max>\d+): narrow the time range \(from, to\)$",
+        "có $count mục khớp; một tệp CSV chứa tối đa $max mục: hãy thu hẹp khoảng thời gian (from, to)",
+    ),
+    (
+        r"^invalid date `(?P<value>.*)`: expected YYYY-MM-DD \(RFC 3339\)$",
+        "ngày `$value` không hợp lệ: cần dạng YYYY-MM-DD (RFC 3339)",
+    ),
+    (
+        r"^invalid date-time `(?P<value>.*)`: expected RFC 3339, e\.g\. 2026-12-01T08:30:00Z$",
+        "thời điểm `$value` không hợp lệ: cần dạng RFC 3339, ví dụ 2026-12-01T08:30:00Z",
+    ),
+    (
         r"^only admins and province officers list users$",
         "chỉ quản trị viên và cán bộ tỉnh được xem danh sách người dùng",
     ),
@@ -1422,6 +1442,23 @@ mod tests {
         (
             "the change feed is for admins, viewers and province officers (sync accounts)",
             "nguồn thay đổi (change feed) chỉ dành cho quản trị viên, người xem và cán bộ tỉnh (tài khoản đồng bộ)",
+        ),
+        (
+            "the audit trail is read by admins and province officers",
+            "nhật ký kiểm tra (audit) chỉ dành cho quản trị viên và cán bộ tỉnh",
+        ),
+        ("must be after `from`", "phải sau `from`"),
+        (
+            "120001 entries match; a CSV holds at most 100000: narrow the time range (from, to)",
+            "có 120001 mục khớp; một tệp CSV chứa tối đa 100000 mục: hãy thu hẹp khoảng thời gian (from, to)",
+        ),
+        (
+            "invalid date `2021-9-25`: expected YYYY-MM-DD (RFC 3339)",
+            "ngày `2021-9-25` không hợp lệ: cần dạng YYYY-MM-DD (RFC 3339)",
+        ),
+        (
+            "invalid date-time `2026-01-01 00:00:00Z`: expected RFC 3339, e.g. 2026-12-01T08:30:00Z",
+            "thời điểm `2026-01-01 00:00:00Z` không hợp lệ: cần dạng RFC 3339, ví dụ 2026-12-01T08:30:00Z",
         ),
         (
             "only admins and province officers list users",
