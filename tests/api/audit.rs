@@ -1,7 +1,7 @@
 //! The audit trail (issue 14): rolled-back items, append-only storage, the hash chain, who
 //! reads what, the assessment's history and failed logins.
 use reqwest::{Method, StatusCode};
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
@@ -381,4 +381,58 @@ async fn an_import_names_the_line_and_who_ran_it() {
         created[0]["actor"]["id"].is_null(),
         "the command line has no user row"
     );
+}
+
+#[tokio::test]
+async fn pruning_removes_old_entries_and_keeps_the_chain_verifiable() {
+    let app = TestApp::spawn().await;
+    app.nghe_an_province().await;
+    let total = count_rows(&app.db, "audit_entries").await;
+    // The entries of the start-up are made a year old (by hand: the triggers refuse it).
+    let first_ids = "(SELECT id FROM audit_entries ORDER BY id LIMIT 3)";
+    let (off, on, backdate) = match app.db.get_database_backend() {
+        DbBackend::Postgres => (
+            "ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only",
+            "ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only",
+            format!(
+                "UPDATE audit_entries SET at = at - INTERVAL '365 days' WHERE id IN {first_ids}"
+            ),
+        ),
+        _ => (
+            "DROP TRIGGER audit_entries_no_update",
+            "CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries \
+             BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: UPDATE refused'); END",
+            format!(
+                "UPDATE audit_entries SET at = '2025-01-01 00:00:00+00:00' WHERE id IN {first_ids}"
+            ),
+        ),
+    };
+    // One connection for the three (a transaction), as an operator's psql session would be.
+    let txn = app.db.begin().await.expect("begin");
+    for statement in [off, backdate.as_str(), on] {
+        txn.execute_unprepared(statement).await.expect(statement);
+    }
+    txn.commit().await.expect("commit");
+    let prune = std::process::Command::new(env!("CARGO_BIN_EXE_ntm-api"))
+        .args(["audit", "prune", "--days", "30"])
+        .env("DATABASE_URL", &app.database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run ntm-api audit prune");
+    let out = String::from_utf8_lossy(&prune.stdout);
+    assert!(prune.status.success(), "{out}");
+    assert!(
+        out.contains("3 audit entries older than 30 days removed"),
+        "{out}"
+    );
+    // Three gone, one added: the pruning itself.
+    assert_eq!(count_rows(&app.db, "audit_entries").await, total - 3 + 1);
+    let pruned = &entries(&app, "operation=prune").await[0];
+    assert_eq!(pruned["via"], "ntm-api audit prune");
+    let (code, text) = verify(&app);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("chain from the pruned entry"), "{text}");
+    // Still append-only afterwards.
+    let delete = app.db.execute_unprepared("DELETE FROM audit_entries").await;
+    assert!(delete.is_err(), "the trigger is back after pruning");
 }
