@@ -224,11 +224,9 @@ fn clean(text: &str, max: usize) -> String {
         .collect()
 }
 
-/// The hash of an entry: SHA-256 over the previous hash and the entry's contents, in a
-/// fixed order, as hex.
-fn hash_of(m: &audit_entry::Model) -> String {
-    let contents = json!([
-        m.prev_hash,
+/// The hashed contents of an entry, in a fixed order, without `prev_hash`.
+fn contents_of(m: &audit_entry::Model) -> String {
+    json!([
         m.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         m.actor_id,
         m.actor_username,
@@ -244,9 +242,33 @@ fn hash_of(m: &audit_entry::Model) -> String {
         m.province_code,
         m.changes,
         m.detail,
-    ]);
-    hex::encode(Sha256::digest(contents.to_string().as_bytes()))
+    ])
+    .to_string()
 }
+
+/// The hash of an entry: hex SHA-256 of the previous entry's hash, a newline and the
+/// entry's contents ([`contents_of`]). PostgreSQL computes the same in the INSERT itself
+/// ([`POSTGRES_APPEND`]).
+fn hash_of(m: &audit_entry::Model) -> String {
+    chain(&m.prev_hash, &contents_of(m))
+}
+
+fn chain(prev_hash: &str, contents: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("{prev_hash}\n{contents}").as_bytes(),
+    ))
+}
+
+/// One statement that reads the last hash and appends the entry chained to it: the audit
+/// adds a single round trip to the part of a write that holds the lock.
+const POSTGRES_APPEND: &str = r#"
+INSERT INTO audit_entries (at, actor_id, actor_username, actor_role, actor_scope, request_id,
+  client_addr, user_agent, via, entity, entity_key, operation, province_code, changes, detail,
+  prev_hash, hash, created_at, updated_at)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+  last.hash, encode(sha256(convert_to(last.hash || E'\n' || $16, 'UTF8')), 'hex'), $1, $1
+FROM (SELECT COALESCE((SELECT hash FROM audit_entries ORDER BY id DESC LIMIT 1), '') AS hash) AS last
+"#;
 
 /// Appends `event` in the caller's transaction `conn` (which must be a transaction on
 /// PostgreSQL: the advisory lock lasts until it ends).
@@ -255,17 +277,16 @@ pub async fn append<C: ConnectionTrait>(conn: &C, event: Event) -> Result<(), Db
         conn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
             .await?;
     }
+    append_holding_lock(conn, event).await
+}
+
+/// [`append`] for a caller that already holds [`WRITE_LOCK`] in `conn` (the change feed).
+pub(crate) async fn append_holding_lock<C: ConnectionTrait>(
+    conn: &C,
+    event: Event,
+) -> Result<(), DbErr> {
     let context = current();
     let actor = event.actor.or(context.actor.clone());
-    let prev_hash = Entries::find()
-        .select_only()
-        .column(audit_entry::Column::Hash)
-        .order_by_desc(audit_entry::Column::Id)
-        .limit(1)
-        .into_tuple::<String>()
-        .one(conn)
-        .await?
-        .unwrap_or_default();
     // Microseconds: what PostgreSQL keeps, so the hash recomputes from the stored row.
     let at: DateTime<Utc> = Utc::now().trunc_subsecs(6);
     let mut m = audit_entry::Model {
@@ -287,11 +308,45 @@ pub async fn append<C: ConnectionTrait>(conn: &C, event: Event) -> Result<(), Db
             .changes
             .map(|c| c.to_string().replace('\0', "\u{fffd}")),
         detail: event.detail.map(|d| clean(&d, 2000)),
-        prev_hash,
+        prev_hash: String::new(),
         hash: String::new(),
         created_at: at,
         updated_at: at,
     };
+    if conn.get_database_backend() == DbBackend::Postgres {
+        let contents = contents_of(&m);
+        let values: Vec<sea_orm::Value> = vec![
+            m.at.into(),
+            m.actor_id.into(),
+            m.actor_username.into(),
+            m.actor_role.into(),
+            m.actor_scope.into(),
+            m.request_id.into(),
+            m.client_addr.into(),
+            m.user_agent.into(),
+            m.via.into(),
+            m.entity.into(),
+            m.entity_key.into(),
+            m.operation.into(),
+            m.province_code.into(),
+            m.changes.into(),
+            m.detail.into(),
+            contents.into(),
+        ];
+        let statement =
+            sea_orm::Statement::from_sql_and_values(DbBackend::Postgres, POSTGRES_APPEND, values);
+        conn.execute_raw(statement).await?;
+        return Ok(());
+    }
+    m.prev_hash = Entries::find()
+        .select_only()
+        .column(audit_entry::Column::Hash)
+        .order_by_desc(audit_entry::Column::Id)
+        .limit(1)
+        .into_tuple::<String>()
+        .one(conn)
+        .await?
+        .unwrap_or_default();
     m.hash = hash_of(&m);
     let mut row: audit_entry::ActiveModel = m.into();
     row.id = sea_orm::NotSet;

@@ -149,10 +149,6 @@ async fn insert<C: ConnectionTrait, T: Serialize>(
     before: Before,
     extra: Option<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<(), DbErr> {
-    if conn.get_database_backend() == DbBackend::Postgres {
-        conn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
-            .await?;
-    }
     let now = Utc::now();
     let data = data
         .map(serde_json::to_value)
@@ -181,7 +177,13 @@ async fn insert<C: ConnectionTrait, T: Serialize>(
     if let (Some(extra), Some(map)) = (extra, changes.as_object_mut()) {
         map.extend(extra);
     }
-    audit::append(
+    // Everything above reads or computes without the lock (the entity's own row is locked
+    // by the write); from here the feed and the audit trail are written in commit order.
+    if conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
+            .await?;
+    }
+    audit::append_holding_lock(
         conn,
         audit::Event::new(entity, key, op.audit_name())
             .province(province)

@@ -65,17 +65,31 @@ pub(super) async fn evaluate_against<C: ConnectionTrait>(
     Vec<criterion_decision::Model>,
 )> {
     let (values, decisions) = load_inputs(db, m.id).await?;
-    let decided: HashMap<String, CriterionResult> = decisions
+    let decided = decided_of(&decisions);
+    let (outcomes, summary) = evaluate_inputs(m, tree, &values, &decided);
+    Ok((outcomes, summary, decisions))
+}
+
+fn decided_of(decisions: &[criterion_decision::Model]) -> HashMap<String, CriterionResult> {
+    decisions
         .iter()
         .map(|d| (d.criterion_code.clone(), d.result))
-        .collect();
+        .collect()
+}
+
+/// Evaluates values and decisions against `m`'s tree, for `m`'s region, group and year.
+fn evaluate_inputs(
+    m: &assessment::Model,
+    tree: &[crate::domain::criteria::Criterion],
+    values: &HashMap<String, Value>,
+    decided: &HashMap<String, CriterionResult>,
+) -> (Vec<CriterionOutcome>, Summary) {
     let ctx = Context {
         region: m.region,
         commune_group: m.commune_group,
         year: m.year,
     };
-    let (outcomes, summary) = evaluate(tree, &values, &decided, ctx);
-    Ok((outcomes, summary, decisions))
+    evaluate(tree, values, decided, ctx)
 }
 
 /// Recomputes and stores the per-criterion results and the summary counts. `m` must carry
@@ -86,12 +100,22 @@ pub(super) async fn refresh_results<C: ConnectionTrait>(
     tree: &[crate::domain::criteria::Criterion],
 ) -> Result<Summary> {
     let (outcomes, summary, _) = evaluate_against(db, m, tree).await?;
+    replace_results(db, m, &outcomes, &summary).await?;
+    Ok(summary)
+}
+
+/// Replaces the stored per-criterion results and summary counts of `m`.
+async fn replace_results<C: ConnectionTrait>(
+    db: &C,
+    m: &assessment::Model,
+    outcomes: &[CriterionOutcome],
+    summary: &Summary,
+) -> Result<()> {
     assessment_result::Entity::delete_many()
         .filter(assessment_result::Column::AssessmentId.eq(m.id))
         .exec(db)
         .await?;
-    store_results(db, m.id, &outcomes, Some(&summary)).await?;
-    Ok(summary)
+    store_results(db, m.id, outcomes, Some(summary)).await
 }
 
 /// Bit `n - 1` set for each met criterion numbered `n` (1 to 62): the reports sum these.
@@ -367,8 +391,24 @@ pub async fn write_checked_values<C: ConnectionTrait>(
     claim(db, m, expected, Status::Draft, Status::Draft).await?;
     let (old_values, old_decisions) = load_inputs(db, m.id).await?;
     store_inputs(db, m.id, input, by, true).await?;
+    // What is stored now, without reading it back: the old inputs with `input` applied.
+    let mut values = old_values.clone();
+    for item in &input.values {
+        match item.value {
+            Some(v) => values.insert(item.indicator_code.clone(), v),
+            None => values.remove(&item.indicator_code),
+        };
+    }
+    let mut decided = decided_of(&old_decisions);
+    for d in &input.criteria_decisions {
+        match decision_result(d) {
+            Some(r) => decided.insert(d.criterion_code.clone(), r),
+            None => decided.remove(&d.criterion_code),
+        };
+    }
     // The claim changed only the row version: `m`'s region and year still hold.
-    refresh_results(db, m, tree).await?;
+    let (outcomes, summary) = evaluate_inputs(m, tree, &values, &decided);
+    replace_results(db, m, &outcomes, &summary).await?;
     let fresh = reload(db, m.id).await?;
     let extra = input_changes(input, &old_values, &old_decisions);
     record_change(db, Some(m), &fresh, extra).await?;
