@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::access::{AuditReach, Caller};
-use crate::error::{ApiError, ErrorCode, Result};
+use crate::error::{ApiError, ErrorCode, FieldError, Result};
 use crate::extract::ValidQuery;
 use crate::pagination::{Page, Pagination};
 use crate::services::audit::{self, AuditEntryView, AuditFilter, Context, Event};
@@ -132,14 +132,33 @@ pub async fn list(
     let reach = caller.audit_reach()?;
     let page = pagination.0.resolve()?;
     let q = query.0;
+    let mut errors = Vec::new();
+    for (field, value, max) in [
+        ("entity", &q.entity, 32),
+        ("key", &q.key, 300),
+        ("actor", &q.actor, 64),
+        ("operation", &q.operation, 32),
+        ("request_id", &q.request_id, 64),
+    ] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+            errors.push(FieldError::new(
+                ErrorCode::TooLong,
+                field,
+                format!("at most {max} characters"),
+            ));
+        }
+    }
     if let (Some(from), Some(to)) = (q.from, q.to) {
         if to <= from {
-            return Err(ApiError::invalid(
+            errors.push(FieldError::new(
                 ErrorCode::OutOfRange,
                 "to",
                 "must be after `from`",
             ));
         }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
     }
     let filter = AuditFilter {
         entity: q.entity,

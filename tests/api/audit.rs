@@ -193,6 +193,15 @@ async fn only_admins_and_the_provinces_officers_read_its_entries() {
         .await;
     let problem = expect_problem(backwards, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
     assert_eq!(error_fields(&problem), ["to"]);
+    // The lengths the document states are the server's (schemathesis found one that was not).
+    let long = format!(
+        "/api/v1/audit?operation={}&actor={}",
+        "o".repeat(33),
+        "a".repeat(65)
+    );
+    let too_long = app.get(&long, Some(&app.admin_token)).await;
+    let problem = expect_problem(too_long, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    assert_eq!(error_fields(&problem), ["actor", "operation"]);
 
     // Inspectors export it for a spreadsheet.
     let csv = app
