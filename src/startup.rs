@@ -58,6 +58,7 @@ impl Application {
             signed_in: crate::services::signed_in::SignedInUsers::new(Duration::from_secs(
                 config.user_cache_seconds,
             )),
+            criteria_versions: Default::default(),
         });
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::tokens::TokenKeys;
+use crate::services::criteria::rendered::RenderedVersions;
 use crate::services::logins::LoginLimits;
 use crate::services::signed_in::SignedInUsers;
 use crate::services::unit_cache::UnitCache;
@@ -19,4 +20,6 @@ pub struct AppState {
     pub logins: LoginLimits,
     /// The users of valid tokens, read at most a few seconds ago.
     pub signed_in: SignedInUsers,
+    /// Published criteria versions as rendered JSON, for a few seconds.
+    pub criteria_versions: RenderedVersions,
 }

@@ -256,12 +256,31 @@ pub async fn get_version(
     caller: MaybeCaller,
     id: web::Path<i32>,
 ) -> Result<HttpResponse> {
+    // Published versions are public and their trees immutable: served from memory
+    // (services::criteria::rendered). Drafts are read and checked every time.
+    if let Some(hit) = state.criteria_versions.get(*id) {
+        return Ok(rendered(&hit));
+    }
     let (set, version) = service::get_visible(&state.db, caller.0.as_ref(), *id).await?;
-    Ok(with_etag(
-        HttpResponse::Ok(),
-        &version,
-        service::view(&set, &version)?,
-    ))
+    let view = service::view(&set, &version)?;
+    if version.status == VersionStatus::Draft {
+        return Ok(with_etag(HttpResponse::Ok(), &version, view));
+    }
+    let json = serde_json::to_string(&view).map_err(|e| ApiError::Internal(e.into()))?;
+    let hit = state
+        .criteria_versions
+        .put(version.id, version.row_version, json);
+    Ok(rendered(&hit))
+}
+
+fn rendered(hit: &service::rendered::Rendered) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::ETAG,
+            crate::extract::etag(hit.id, hit.row_version),
+        ))
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(hit.json.as_str().to_owned())
 }
 
 async fn load_for_write(
@@ -364,6 +383,8 @@ pub async fn publish(
     let txn = crate::services::begin_write(&state.db).await?;
     let model = service::publish(&txn, &set, &current).await?;
     txn.commit().await?;
+    // The version it revises, if any, is superseded now.
+    state.criteria_versions.forget_all();
     tracing::info!(version = model.id, set = ?set.code, by = ?caller.username, "criteria version published");
     Ok(with_etag(
         HttpResponse::Ok(),

@@ -130,11 +130,19 @@ async fn a_published_revision_supersedes_its_base_from_the_day_before() {
         base["id"].as_i64().unwrap(),
         revision["id"].as_i64().unwrap(),
     );
+    // Read first: published versions are answered from memory, and the publish of the
+    // revision must make the next read show the base superseded at once.
+    let path = format!("/api/v1/criteria-versions/{base_id}");
+    let tag = app.etag(&path, None).await;
+    assert_eq!(app.get_ok(&path, None).await["status"], "published");
     app.publish(&app.admin_token, id).await;
-    let old = app
-        .get_ok(&format!("/api/v1/criteria-versions/{base_id}"), None)
-        .await;
+    let old = app.get_ok(&path, None).await;
     assert_eq!(old["status"], "superseded");
+    assert_ne!(
+        app.etag(&path, None).await,
+        tag,
+        "a new row version, a new ETag"
+    );
     assert_eq!(old["effective_to"], "2024-02-29");
     // Which version applied on a date.
     let on = |day: &'static str| {
