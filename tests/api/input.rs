@@ -354,3 +354,37 @@ async fn dates_are_rfc_3339_or_refused_naming_the_field() {
     let ok = app.get("/api/v1/provinces?on=2021-09-25", None).await;
     assert_eq!(ok.status(), StatusCode::OK);
 }
+
+/// Schemathesis (PostgreSQL) found a PATCH of a sponsorship with a 300-character
+/// `decision_number` answered 500 (the column holds 64): the edit now checks it as the
+/// create does, 422 naming it, and nothing changes.
+#[tokio::test]
+async fn a_sponsorship_edit_checks_its_decision_number() {
+    let app = TestApp::spawn().await;
+    let agency = app.agency(&app.admin_token, "Sở Tài chính", "state").await;
+    let id = app.ky_lac_sponsorship(agency).await;
+    let path = format!("/api/v1/sponsorships/{id}");
+    for bad in ["ư".repeat(65), " ".to_string()] {
+        let response = app
+            .patch(
+                &path,
+                Some(&app.admin_token),
+                &json!({"decision_number": bad}),
+            )
+            .await;
+        expect_field(
+            response,
+            "decision_number",
+            "a decision number of 1 to 64 characters",
+        )
+        .await;
+    }
+    let ok = app
+        .patch(
+            &path,
+            Some(&app.admin_token),
+            &json!({"decision_number": "12/QĐ-UBND"}),
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::OK);
+}

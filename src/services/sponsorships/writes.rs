@@ -260,6 +260,9 @@ pub async fn create_sponsorship<C: ConnectionTrait>(
 
 /// The rules of a sponsorship edit that need no stored data (see [`check_agency_patch`]).
 pub fn check_sponsorship_patch(patch: &SponsorshipPatch, errors: &mut Vec<FieldError>) {
+    if let Some(Some(d)) = &patch.decision_number {
+        check_text(d, "decision_number", 64, errors);
+    }
     if let Some(c) = &patch.commitments {
         check_commitments(c, errors);
     }
