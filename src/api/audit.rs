@@ -93,13 +93,6 @@ pub struct AuditQuery {
     pub request_id: Option<String>,
 }
 
-fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().starts_with("text/csv")))
-}
-
 /// The audit trail, newest first: every successful write (who, when, from where, through
 /// which path, each changed field before and after) and the security events (logins, failed
 /// logins, refresh-token reuse, logouts, password changes, writes refused with 403).
@@ -169,15 +162,9 @@ pub async fn list(
         to: q.to,
         request_id: q.request_id,
     };
-    if wants_csv(&request) {
+    if crate::api::wants_csv(&request) {
         let body = audit::to_csv(&state.db, &reach, &filter).await?;
-        return Ok(HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"audit.csv\"",
-            ))
-            .body(body));
+        return Ok(crate::api::csv_attachment("audit", body));
     }
     Ok(HttpResponse::Ok().json(audit::list(&state.db, &reach, &filter, page).await?))
 }

@@ -43,6 +43,26 @@ pub fn created(location: String) -> HttpResponseBuilder {
     response
 }
 
+/// Whether the client asked for CSV (`Accept: text/csv`), as the reports and the audit
+/// trail answer for spreadsheets.
+pub fn wants_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().starts_with("text/csv")))
+}
+
+/// A CSV answer downloaded as `{name}.csv`.
+pub fn csv_attachment(name: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}.csv\""),
+        ))
+        .body(body)
+}
+
 /// The whole body of an answer a middleware reads (to tag or translate it), when it has at
 /// most `limit` bytes; `None` when it is larger (no answer of this service is: lists are
 /// capped, batches bounded).

@@ -1,7 +1,6 @@
 //! `GET /reports/progress` and `GET /reports/progress/timeline`: JSON, or CSV with
 //! `Accept: text/csv`.
 use crate::error::ErrorCode;
-use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{Datelike, Utc};
 use serde::Deserialize;
@@ -39,13 +38,6 @@ pub struct TimelineQuery {
     pub to: Option<i32>,
 }
 
-fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().starts_with("text/csv")))
-}
-
 /// Years a report may cover: the programme's records start in 2000; years to come report
 /// registrations and an empty picture, as a plan would.
 fn check_year(field: &str, year: i32) -> Result<()> {
@@ -66,14 +58,8 @@ fn respond(
     single: bool,
     name: &str,
 ) -> Result<HttpResponse> {
-    if wants_csv(req) {
-        return Ok(HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
-            ))
-            .body(reports::to_csv(reports)?));
+    if crate::api::wants_csv(req) {
+        return Ok(crate::api::csv_attachment(name, reports::to_csv(reports)?));
     }
     Ok(if single {
         HttpResponse::Ok().json(&reports[0])

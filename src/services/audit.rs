@@ -34,7 +34,17 @@ use crate::access::Caller;
 
 /// The advisory lock of every transaction that writes the change feed or the audit trail
 /// ("ntm-chg"): entries chain, and feed entries become visible, in commit order.
-pub(crate) const WRITE_LOCK: i64 = 0x006e_746d_2d63_6867;
+const WRITE_LOCK: i64 = 0x006e_746d_2d63_6867;
+
+/// Takes [`WRITE_LOCK`] until the end of `conn`'s transaction, on PostgreSQL (SQLite has
+/// one writer at a time already).
+pub(crate) async fn take_write_lock<C: ConnectionTrait>(conn: &C) -> Result<(), DbErr> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
+            .await?;
+    }
+    Ok(())
+}
 
 /// Longest stored text of each kind (the column widths).
 const MAX_VIA: usize = 300;
@@ -142,11 +152,6 @@ pub fn set_actor(caller: &Caller) {
 /// The actor of the current context, if any.
 pub fn current_actor() -> Option<Actor> {
     with_context(|c| c.actor.clone()).flatten()
-}
-
-/// The route and method of the current context (for refused attempts).
-pub fn current_via() -> Option<String> {
-    with_context(|c| c.via.clone())
 }
 
 /// Names the batch item being written from now on (`None`: no item).
@@ -273,10 +278,7 @@ FROM (SELECT COALESCE((SELECT hash FROM audit_entries ORDER BY id DESC LIMIT 1),
 /// Appends `event` in the caller's transaction `conn` (which must be a transaction on
 /// PostgreSQL: the advisory lock lasts until it ends).
 pub async fn append<C: ConnectionTrait>(conn: &C, event: Event) -> Result<(), DbErr> {
-    if conn.get_database_backend() == DbBackend::Postgres {
-        conn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
-            .await?;
-    }
+    take_write_lock(conn).await?;
     append_holding_lock(conn, event).await
 }
 
@@ -515,9 +517,8 @@ pub async fn prune(db: &DatabaseConnection, before: DateTime<Utc>) -> Result<u64
     use sea_orm::{ColumnTrait, QueryFilter};
     let txn = crate::services::begin_write(db).await?;
     let backend = txn.get_database_backend();
+    take_write_lock(&txn).await?;
     if backend == DbBackend::Postgres {
-        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
-            .await?;
         txn.execute_unprepared("SET LOCAL ntm.audit_prune = 'on'")
             .await?;
     } else {

@@ -10,8 +10,8 @@
 //! audit's diff.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, DeleteMany,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, DeleteMany, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -20,7 +20,7 @@ use entity::change;
 
 use crate::access::FeedReach;
 use crate::error::Result;
-use crate::services::audit::{self, WRITE_LOCK};
+use crate::services::audit;
 use serde::Serialize;
 
 /// What a change did. The feed says `upsert` for both creations and updates (a reader
@@ -179,10 +179,7 @@ async fn insert<C: ConnectionTrait, T: Serialize>(
     }
     // Everything above reads or computes without the lock (the entity's own row is locked
     // by the write); from here the feed and the audit trail are written in commit order.
-    if conn.get_database_backend() == DbBackend::Postgres {
-        conn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
-            .await?;
-    }
+    audit::take_write_lock(conn).await?;
     audit::append_holding_lock(
         conn,
         audit::Event::new(entity, key, op.audit_name())
