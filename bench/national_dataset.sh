@@ -18,10 +18,10 @@ esac
 start=$(date +%s.%N)
 run "WITH RECURSIVE years(y) AS (SELECT 2016 UNION ALL SELECT y + 1 FROM years WHERE y < 2025)
 INSERT INTO assessments (unit_level, unit_code, province_code, district_code, commune_code, region, commune_group,
-  criteria_version_id, assessed_on, year, kind, status, met_count, total_count, met_mask, created_by, row_version, created_at, updated_at)
+  criteria_version_id, assessed_on, year, kind, status, met_count, total_count, met_mask, unknown_count, created_by, row_version, created_at, updated_at)
 SELECT 'commune', u.code, u.province_code, u.district_code, u.code, u.region, NULL,
   (SELECT MIN(id) FROM criteria_versions), $DATE, y, 'self', 'appraised',
-  ((u.id * 7919 + y * 104729) % 15) + 5, 19, (CAST(1 AS BIGINT) << (((u.id * 7919 + y * 104729) % 15) + 5)) - 1,
+  ((u.id * 7919 + y * 104729) % 15) + 5, 19, (CAST(1 AS BIGINT) << (((u.id * 7919 + y * 104729) % 15) + 5)) - 1, 0,
   'bench-national', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP
 FROM units u CROSS JOIN years WHERE u.level = 'commune' AND u.valid_to = '2025-06-30'"
 run "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 19)

@@ -985,6 +985,7 @@ fn thing(s: &str) -> Option<String> {
         "sponsorship" => "thỏa thuận đỡ đầu",
         "user" => "người dùng",
         "registration" => "đăng ký",
+        "designation" => "đánh dấu xã",
         "recognition" => "quyết định công nhận",
         "unit" => "đơn vị hành chính",
         _ => return None,

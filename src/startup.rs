@@ -36,7 +36,9 @@ impl Application {
                 s.as_bytes().to_vec()
             }
             _ => {
-                tracing::warn!("NTM_JWT_SECRET is not set: tokens are signed with a random key and die with this process");
+                tracing::warn!(
+                    "NTM_JWT_SECRET is not set: tokens are signed with a random key and die with this process"
+                );
                 auth::tokens::random_secret()
             }
         };
@@ -285,6 +287,9 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
 pub async fn prepare_database(db: &DatabaseConnection, config: &Config) -> anyhow::Result<()> {
     migration::Migrator::up(db, None).await?;
     reference::load_if_empty(db, &config.reference_data).await?;
+    crate::services::assessments::evaluate_unjudged(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("evaluating older assessments failed: {e}"))?;
     let users = entity::user::Entity::find().count(db).await?;
     if users == 0 {
         let (password, generated) = match &config.admin_password {

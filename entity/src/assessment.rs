@@ -23,6 +23,13 @@ pub struct Model {
     pub met_count: i32,
     pub total_count: i32,
     pub met_mask: i64,
+    /// Criteria undetermined for want of a threshold or a value; NULL until evaluated
+    /// under that rule (rows older than it are evaluated again at start-up).
+    pub unknown_count: Option<i32>,
+    /// Bit `n - 1` set when criterion number `n` is undetermined.
+    pub unknown_mask: i64,
+    /// The unit designation (special regional rule) the evaluation used.
+    pub designation_id: Option<i32>,
     pub created_by: String,
     pub row_version: i32,
     pub created_at: DateTimeUtc,

@@ -20,4 +20,5 @@ pub mod registration;
 pub mod sponsorship;
 pub mod sponsorship_activity;
 pub mod unit;
+pub mod unit_designation;
 pub mod user;

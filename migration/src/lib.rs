@@ -19,6 +19,7 @@ mod m20261201_000010_tokens_valid_after;
 mod m20261201_000011_change_drafts;
 mod m20261201_000012_user_scope_province;
 mod m20261202_000013_audit;
+mod m20261202_000014_unknown_and_designations;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_change_drafts::Migration),
             Box::new(m20261201_000012_user_scope_province::Migration),
             Box::new(m20261202_000013_audit::Migration),
+            Box::new(m20261202_000014_unknown_and_designations::Migration),
         ]
     }
 }

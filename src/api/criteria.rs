@@ -51,6 +51,9 @@ pub struct VersionQuery {
     pub level: Option<CriteriaLevel>,
     /// `national` or a province code.
     pub scope: Option<String>,
+    /// `true`: only versions that can judge every commune of their period; `false`: only
+    /// those that lack placeholder criteria's indicators or thresholds.
+    pub complete: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -200,6 +203,7 @@ pub async fn list_versions(
         effective_on: q.effective_on,
         level: q.level,
         scope: q.scope,
+        complete: q.complete,
     };
     let page = service::list_versions(&state.db, caller.0.as_ref(), &filter, request).await?;
     Ok(web::Json(page))

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod changes;
 pub mod commune_status;
 pub mod criteria;
+pub mod designations;
 pub mod health;
 pub mod recognitions;
 pub mod registrations;
@@ -87,6 +88,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     recognitions::configure(cfg);
     registrations::configure(cfg);
     commune_status::configure(cfg);
+    designations::configure(cfg);
     reports::configure(cfg);
     sponsorships::configure(cfg);
     changes::configure(cfg);

@@ -66,6 +66,28 @@ impl Action {
 /// `assessment_results.result` columns.
 pub use entity::enums::CriterionResult;
 
+/// What an officer may decide for a criterion: a result, never "unknown".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionResult {
+    /// Đạt.
+    Met,
+    /// Cơ bản đạt (does not count as met).
+    BasicallyMet,
+    /// Chưa đạt.
+    NotMet,
+}
+
+impl From<DecisionResult> for CriterionResult {
+    fn from(d: DecisionResult) -> Self {
+        match d {
+            DecisionResult::Met => CriterionResult::Met,
+            DecisionResult::BasicallyMet => CriterionResult::BasicallyMet,
+            DecisionResult::NotMet => CriterionResult::NotMet,
+        }
+    }
+}
+
 /// A recorded indicator value: a number or a yes/no.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
@@ -94,7 +116,8 @@ pub struct CriterionOutcome {
     pub code: String,
     pub number: i32,
     pub name: String,
-    /// What the indicators say: met when every indicator is met.
+    /// What the indicators say: `met` when every indicator is met, `not_met` when one is
+    /// not, otherwise `unknown` (a threshold or a value is missing).
     pub computed: CriterionResult,
     /// The officer's decision, when one was recorded (it prevails).
     pub decision: Option<CriterionResult>,
@@ -104,19 +127,27 @@ pub struct CriterionOutcome {
     pub indicators: Vec<IndicatorOutcome>,
 }
 
-/// "đạt 12/20 tiêu chí".
+/// "đạt 12/20 tiêu chí", with how many are not met and how many cannot be judged yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Summary {
+    /// Criteria met, by their indicators or by an officer's decision.
     pub met: i32,
+    /// Criteria known not to be met (including "basically met", which does not count).
+    pub not_met: i32,
+    /// Criteria that cannot be judged yet: a threshold or a value is missing and no officer
+    /// has decided. `met + not_met + unknown = total`.
+    pub unknown: i32,
     pub total: i32,
-    /// `"12/20"`.
+    /// `"12/20"`: met of total.
     pub label: String,
 }
 
 impl Summary {
-    pub fn new(met: i32, total: i32) -> Self {
+    pub fn new(met: i32, unknown: i32, total: i32) -> Self {
         Summary {
             met,
+            not_met: (total - met - unknown).max(0),
+            unknown,
             total,
             label: format!("{met}/{total}"),
         }
@@ -166,10 +197,12 @@ pub fn evaluate(
                 }
             })
             .collect();
-        let computed = if indicators.iter().all(|i| i.met == Some(true)) {
+        let computed = if indicators.iter().any(|i| i.met == Some(false)) {
+            CriterionResult::NotMet
+        } else if indicators.iter().all(|i| i.met == Some(true)) {
             CriterionResult::Met
         } else {
-            CriterionResult::NotMet
+            CriterionResult::Unknown
         };
         let decision = decisions.get(&criterion.code).copied();
         let result = decision.unwrap_or(computed);
@@ -185,7 +218,11 @@ pub fn evaluate(
         });
     }
     let met = outcomes.iter().filter(|o| o.met).count() as i32;
-    let summary = Summary::new(met, outcomes.len() as i32);
+    let unknown = outcomes
+        .iter()
+        .filter(|o| o.result == CriterionResult::Unknown)
+        .count() as i32;
+    let summary = Summary::new(met, unknown, outcomes.len() as i32);
     (outcomes, summary)
 }
 
@@ -213,7 +250,9 @@ pub fn check_value(tree: &[Criterion], code: &str, value: &Value) -> Result<(), 
 pub const KEY_CRITERIA: [&str; 3] = ["10", "17", "19"];
 
 /// At risk of revocation (QĐ 18/2022/QĐ-TTg): 50% or more of the criteria unmet, or 30-50%
-/// unmet including income, environment or security.
+/// unmet including income, environment or security. `unmet_codes` are the criteria known
+/// not to be met: an undetermined criterion is not a failure, and the share is of all the
+/// criteria, so the flag is raised only when the known failures alone reach it.
 pub fn at_risk(total: i32, unmet_codes: &[String]) -> bool {
     if total <= 0 {
         return false;
@@ -239,6 +278,7 @@ mod tests {
             kind,
             thresholds,
             source_note: None,
+            placeholder: false,
         };
         vec![
             Criterion {
@@ -304,9 +344,11 @@ mod tests {
         let (outcomes, summary) = evaluate(&tree(), &values, &HashMap::new(), north_central);
         assert_eq!(outcomes[1].indicators[0].threshold, Some(42.0));
         assert!(!outcomes[1].met, "41 is below the regional 42");
-        // No known threshold for poverty: not evaluable, so not met until an officer decides.
+        // No known threshold for poverty: not evaluable, so unknown until an officer decides.
         assert_eq!(outcomes[2].indicators[0].met, None);
-        assert_eq!(summary, Summary::new(1, 3));
+        assert_eq!(outcomes[2].result, CriterionResult::Unknown);
+        assert_eq!(summary, Summary::new(1, 1, 3));
+        assert_eq!((summary.not_met, summary.label.as_str()), (1, "1/3"));
         let elsewhere = Context {
             region: Some(Region::MekongDelta),
             ..north_central
@@ -314,12 +356,41 @@ mod tests {
         let decisions = HashMap::from([("11".to_string(), CriterionResult::Met)]);
         let (outcomes, summary) = evaluate(&tree(), &values, &decisions, elsewhere);
         assert!(outcomes[1].met, "41 meets the default 40");
-        assert_eq!(outcomes[2].computed, CriterionResult::NotMet);
+        assert_eq!(outcomes[2].computed, CriterionResult::Unknown);
         assert_eq!(outcomes[2].result, CriterionResult::Met);
         assert_eq!(summary.label, "3/3");
         let basically = HashMap::from([("1".to_string(), CriterionResult::BasicallyMet)]);
         let (_, summary) = evaluate(&tree(), &values, &basically, elsewhere);
         assert_eq!(summary.met, 1, "basically met does not count");
+        assert_eq!((summary.not_met, summary.unknown), (1, 1));
+    }
+
+    #[test]
+    fn one_failed_indicator_is_not_met_even_beside_an_unknown_one() {
+        let mut tree = tree();
+        tree[2].indicators.push(Indicator {
+            code: "11.2".into(),
+            name: "11.2".into(),
+            unit: None,
+            kind: IndicatorKind::Boolean,
+            thresholds: vec![],
+            source_note: None,
+            placeholder: false,
+        });
+        let ctx = Context {
+            region: Some(Region::MekongDelta),
+            commune_group: None,
+            year: 2022,
+        };
+        let no = HashMap::from([("11.2".to_string(), Value::Bool(false))]);
+        let (outcomes, _) = evaluate(&tree, &no, &HashMap::new(), ctx);
+        assert_eq!(outcomes[2].computed, CriterionResult::NotMet);
+        let nothing = HashMap::new();
+        let (outcomes, summary) = evaluate(&tree, &nothing, &HashMap::new(), ctx);
+        assert!(outcomes
+            .iter()
+            .all(|o| o.result == CriterionResult::Unknown));
+        assert_eq!(summary, Summary::new(0, 3, 3));
     }
 
     #[test]

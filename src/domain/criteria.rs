@@ -80,6 +80,10 @@ pub struct Indicator {
     /// Where the values come from, or what is not yet known.
     #[serde(default)]
     pub source_note: Option<String>,
+    /// Stands for a criterion whose indicator list is not known yet: one yes/no for the
+    /// whole criterion. A version with placeholders is incomplete.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub placeholder: bool,
 }
 
 /// Tiêu chí — a criterion of a criteria version.
@@ -355,6 +359,93 @@ pub fn diff(base: &[Criterion], target: &[Criterion]) -> TreeDiff {
     out
 }
 
+/// What a criteria version lacks before it can judge every commune of its period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Completeness {
+    /// True when nothing below is missing.
+    pub complete: bool,
+    /// Criteria whose indicator list is not known yet (one placeholder yes/no stands for
+    /// them).
+    pub placeholder_criteria: Vec<String>,
+    /// `min`/`max` indicators that cannot be judged somewhere in the version's period: an
+    /// assessment there reads `unknown` for them until the value is added or an officer
+    /// decides.
+    pub missing_thresholds: Vec<MissingThreshold>,
+}
+
+/// Where and when an indicator has no threshold. A null field means "every": an entry with
+/// all three null is an indicator without any threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MissingThreshold {
+    pub indicator: String,
+    pub region: Option<Region>,
+    pub commune_group: Option<i16>,
+    /// A year of the period without a value; null: none of its years has one.
+    pub year: Option<i32>,
+}
+
+/// What `tree` lacks to judge a commune of any region (and, when the tree uses commune
+/// groups, of any group) in each year of `years`.
+pub fn completeness(tree: &[Criterion], years: std::ops::RangeInclusive<i32>) -> Completeness {
+    let placeholder_criteria: Vec<String> = tree
+        .iter()
+        .filter(|c| c.indicators.iter().any(|i| i.placeholder))
+        .map(|c| c.code.clone())
+        .collect();
+    let uses_groups = tree
+        .iter()
+        .flat_map(|c| &c.indicators)
+        .flat_map(|i| &i.thresholds)
+        .any(|t| t.commune_group.is_some());
+    let groups: Vec<Option<i16>> = if uses_groups {
+        vec![Some(1), Some(2), Some(3)]
+    } else {
+        vec![None]
+    };
+    let mut missing_thresholds = Vec::new();
+    for indicator in tree.iter().flat_map(|c| &c.indicators) {
+        if indicator.kind == IndicatorKind::Boolean {
+            continue;
+        }
+        if indicator.thresholds.is_empty() {
+            missing_thresholds.push(MissingThreshold {
+                indicator: indicator.code.clone(),
+                region: None,
+                commune_group: None,
+                year: None,
+            });
+            continue;
+        }
+        for region in Region::ALL {
+            for &group in &groups {
+                let gaps: Vec<i32> = years
+                    .clone()
+                    .filter(|&y| {
+                        resolve_threshold(&indicator.thresholds, Some(region), group, y).is_none()
+                    })
+                    .collect();
+                let every_year = gaps.len() == years.clone().count();
+                let entry = |year| MissingThreshold {
+                    indicator: indicator.code.clone(),
+                    region: Some(region),
+                    commune_group: group,
+                    year,
+                };
+                if every_year {
+                    missing_thresholds.push(entry(None));
+                } else {
+                    missing_thresholds.extend(gaps.into_iter().map(|y| entry(Some(y))));
+                }
+            }
+        }
+    }
+    Completeness {
+        complete: placeholder_criteria.is_empty() && missing_thresholds.is_empty(),
+        placeholder_criteria,
+        missing_thresholds,
+    }
+}
+
 /// Counts used in summaries: criteria and indicators of a tree.
 pub fn counts(tree: &[Criterion]) -> (usize, usize) {
     (tree.len(), tree.iter().map(|c| c.indicators.len()).sum())
@@ -416,6 +507,51 @@ mod tests {
     }
 
     #[test]
+    fn completeness_names_what_is_missing() {
+        use Region::*;
+        let mut placeholder = indicator("2", IndicatorKind::Boolean, vec![]);
+        placeholder.placeholder = true;
+        let tree = vec![
+            criterion(2, vec![placeholder]),
+            criterion(
+                10,
+                vec![indicator(
+                    "10",
+                    IndicatorKind::Min,
+                    // Every region from 2022, the Red River Delta only from 2023.
+                    vec![
+                        t(None, None, Some(2022), 40.0),
+                        t(Some(RedRiverDelta), None, Some(2023), 60.0),
+                    ],
+                )],
+            ),
+            criterion(11, vec![indicator("11", IndicatorKind::Max, vec![])]),
+            criterion(12, vec![indicator("12", IndicatorKind::Boolean, vec![])]),
+        ];
+        let c = completeness(&tree, 2021..=2023);
+        assert!(!c.complete);
+        assert_eq!(c.placeholder_criteria, ["2"]);
+        let missing: Vec<_> = c
+            .missing_thresholds
+            .iter()
+            .map(|m| (m.indicator.as_str(), m.region, m.year))
+            .collect();
+        // 2021 lacks a value in each of the 7 regions; 11 has no threshold at all.
+        assert_eq!(missing.len(), 8);
+        assert!(missing.contains(&("10", Some(MekongDelta), Some(2021))));
+        assert!(missing.contains(&("11", None, None)));
+        let full = vec![criterion(
+            10,
+            vec![indicator(
+                "10",
+                IndicatorKind::Min,
+                vec![t(None, None, None, 1.0)],
+            )],
+        )];
+        assert!(completeness(&full, 2021..=2025).complete);
+    }
+
+    #[test]
     fn min_max_and_boolean() {
         assert!(meets(IndicatorKind::Min, 42.0, 42.0));
         assert!(!meets(IndicatorKind::Min, 41.9, 42.0));
@@ -431,6 +567,7 @@ mod tests {
             kind,
             thresholds,
             source_note: None,
+            placeholder: false,
         }
     }
 

@@ -276,8 +276,8 @@ async fn delete_and_record<C: ConnectionTrait, E: EntityTrait>(
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ChangeView {
     pub seq: i64,
-    /// `unit`, `criteria_set`, `criteria_version`, `assessment`, `recognition`,
-    /// `registration`, `agency` or `sponsorship`.
+    /// `unit`, `designation`, `criteria_set`, `criteria_version`, `assessment`,
+    /// `recognition`, `registration`, `agency` or `sponsorship`.
     pub entity: String,
     /// The entity's key: its id, or `level:code:valid_from` for units.
     pub key: String,

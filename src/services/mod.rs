@@ -4,6 +4,7 @@ pub mod assessments;
 pub mod audit;
 pub mod changes;
 pub mod criteria;
+pub mod designations;
 pub mod logins;
 pub mod recognitions;
 pub mod reports;

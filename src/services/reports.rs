@@ -9,7 +9,11 @@
 //! - `registered`: registrations whose target year is `year`, by level;
 //! - `mean_criteria_met` and `criteria`: over the latest non-draft assessment of each unit
 //!   in the scope assessed in `year` or before;
-//! - `hardest`: the three criteria with the lowest met rate.
+//! - a criterion that cannot be judged yet in an assessment (a threshold or a value is
+//!   missing, no officer decided) is `unknown` there: it counts neither as met nor as not
+//!   met. `met_rate` is over the assessments where the criterion is known, `unknown` says in
+//!   how many it was not, and `mean_criteria_unknown` how many criteria were undetermined;
+//! - `hardest`: the three criteria with the lowest met rate among those known somewhere.
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate, Utc};
@@ -34,10 +38,14 @@ pub struct ReportScope {
 pub struct CriterionRate {
     pub code: String,
     pub name: String,
-    /// Share of the latest assessments meeting this criterion, 0 to 1.
+    /// Share of the latest assessments meeting this criterion among those where it is
+    /// known (met or not met), 0 to 1; 0 when it is unknown in all of them.
     pub met_rate: f64,
     /// How many of those assessments include the criterion.
     pub assessed: i64,
+    /// How many of them cannot judge it yet (a threshold or a value is missing): they are
+    /// left out of `met_rate`.
+    pub unknown: i64,
 }
 
 /// `GET /reports/progress`.
@@ -55,6 +63,9 @@ pub struct ProgressReport {
     pub assessed_units: i64,
     /// Mean number of criteria met in each unit's latest assessment (null without any).
     pub mean_criteria_met: Option<f64>,
+    /// Mean number of criteria that cannot be judged yet in those assessments (null without
+    /// any): how much of the picture is missing.
+    pub mean_criteria_unknown: Option<f64>,
     pub criteria: Vec<CriterionRate>,
     /// The three criteria with the lowest met rate.
     pub hardest: Vec<String>,
@@ -211,14 +222,16 @@ pub async fn progress<C: ConnectionTrait>(
     let bits: String = (0..62)
         .map(|b| {
             format!(
-                ", SUM(CASE WHEN (met_mask & {}) <> 0 THEN 1 ELSE 0 END) AS b{b}",
-                1i64 << b
+                ", SUM(CASE WHEN (met_mask & {m}) <> 0 THEN 1 ELSE 0 END) AS b{b}, \
+                 SUM(CASE WHEN (unknown_mask & {m}) <> 0 THEN 1 ELSE 0 END) AS u{b}",
+                m = 1i64 << b
             )
         })
         .collect();
     let sql = format!(
-        "SELECT criteria_version_id AS v, COUNT(*) AS n, SUM(met_count) AS met{bits} FROM ( \
-           SELECT a.criteria_version_id, a.met_count, a.met_mask, \
+        "SELECT criteria_version_id AS v, COUNT(*) AS n, SUM(met_count) AS met, \
+                SUM(COALESCE(unknown_count, 0)) AS unknown{bits} FROM ( \
+           SELECT a.criteria_version_id, a.met_count, a.met_mask, a.unknown_count, a.unknown_mask, \
                   ROW_NUMBER() OVER (PARTITION BY a.unit_code, a.unit_level ORDER BY a.assessed_on DESC, a.id DESC) AS rn \
            FROM assessments a WHERE a.year <= $1 AND a.status <> $2{}) latest \
          WHERE rn = 1 GROUP BY criteria_version_id",
@@ -226,13 +239,15 @@ pub async fn progress<C: ConnectionTrait>(
     );
     let mut values = vec![Value::from(year), Value::from(Status::Draft)];
     values.extend(f.values);
-    let (mut assessed_units, mut met_total) = (0i64, 0i64);
-    let mut per_code: HashMap<String, (i64, i64)> = HashMap::new();
+    let (mut assessed_units, mut met_total, mut unknown_total) = (0i64, 0i64, 0i64);
+    // Per criterion code: (assessments, met, unknown).
+    let mut per_code: HashMap<String, (i64, i64, i64)> = HashMap::new();
     let mut names: HashMap<String, String> = HashMap::new();
     for row in db.query_all_raw(statement(backend, &sql, values)).await? {
         let n = get_i64(&row, "n");
         assessed_units += n;
         met_total += get_i64(&row, "met");
+        unknown_total += get_i64(&row, "unknown");
         let Some(version) = entity::criteria_version::Entity::find_by_id(get_i64(&row, "v") as i32)
             .one(db)
             .await?
@@ -244,31 +259,41 @@ pub async fn progress<C: ConnectionTrait>(
                 continue;
             }
             let met = get_i64(&row, &format!("b{}", c.number - 1));
+            let unknown = get_i64(&row, &format!("u{}", c.number - 1));
             let entry = per_code.entry(c.code.clone()).or_default();
             entry.0 += n;
             entry.1 += met;
+            entry.2 += unknown;
             names.entry(c.code).or_insert(c.name);
         }
     }
-    let mean_criteria_met = (assessed_units > 0).then(|| met_total as f64 / assessed_units as f64);
-    let mut rates: Vec<(String, i64, f64)> = per_code
+    let mean = |total: i64| (assessed_units > 0).then(|| total as f64 / assessed_units as f64);
+    let (mean_criteria_met, mean_criteria_unknown) = (mean(met_total), mean(unknown_total));
+    let mut rates: Vec<(String, i64, i64, f64)> = per_code
         .into_iter()
-        .map(|(code, (n, met))| {
-            let rate = if n > 0 { met as f64 / n as f64 } else { 0.0 };
-            (code, n, rate)
+        .map(|(code, (n, met, unknown))| {
+            let known = n - unknown;
+            let rate = if known > 0 {
+                met as f64 / known as f64
+            } else {
+                0.0
+            };
+            (code, n, unknown, rate)
         })
         .collect();
     rates.sort_by_key(|r| numeric_code(&r.0));
     let criteria: Vec<CriterionRate> = rates
         .iter()
-        .map(|(code, n, rate)| CriterionRate {
+        .map(|(code, n, unknown, rate)| CriterionRate {
             code: code.clone(),
             name: names.get(code).cloned().unwrap_or_default(),
             met_rate: (rate * 10_000.0).round() / 10_000.0,
             assessed: *n,
+            unknown: *unknown,
         })
         .collect();
-    let mut hardest: Vec<&CriterionRate> = criteria.iter().collect();
+    let mut hardest: Vec<&CriterionRate> =
+        criteria.iter().filter(|c| c.assessed > c.unknown).collect();
     hardest.sort_by(|a, b| {
         a.met_rate
             .total_cmp(&b.met_rate)
@@ -321,6 +346,7 @@ pub async fn progress<C: ConnectionTrait>(
         registered,
         assessed_units,
         mean_criteria_met: mean_criteria_met.map(|m| (m * 100.0).round() / 100.0),
+        mean_criteria_unknown: mean_criteria_unknown.map(|m| (m * 100.0).round() / 100.0),
         hardest: hardest.iter().take(3).map(|c| c.code.clone()).collect(),
         criteria,
     })
@@ -389,8 +415,19 @@ pub fn to_csv(reports: &[ProgressReport]) -> Result<Vec<u8>> {
                 .map(|m| m.to_string())
                 .unwrap_or_default(),
         )?;
+        put(
+            "mean_criteria_unknown",
+            "",
+            "",
+            r.mean_criteria_unknown
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+        )?;
         for c in &r.criteria {
             put("criteria", &c.code, &c.name, c.met_rate.to_string())?;
+        }
+        for c in &r.criteria {
+            put("criteria_unknown", &c.code, &c.name, c.unknown.to_string())?;
         }
         put("hardest", "", "", r.hardest.join(" "))?;
         put(
@@ -428,11 +465,13 @@ mod csv_tests {
             registered: BTreeMap::new(),
             assessed_units: 1,
             mean_criteria_met: None,
+            mean_criteria_unknown: None,
             criteria: vec![CriterionRate {
                 code: "@SUM(A1)".into(),
                 name: "=HYPERLINK(\"http://evil\",\"x\")".into(),
                 met_rate: 0.5,
                 assessed: 1,
+                unknown: 0,
             }],
             hardest: vec!["-2".into(), "+3".into()],
             sponsorship: SponsorshipFigures::default(),

@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::access::Caller;
-use crate::domain::assessment::{at_risk, Summary};
+use crate::domain::assessment::{at_risk, CriterionResult, Summary};
 use crate::domain::criteria::CriteriaLevel;
 use crate::domain::units::Level;
 use crate::error::Result;
@@ -89,9 +89,10 @@ pub async fn commune_status(
         Some(a) => {
             if level != "none" {
                 let (outcomes, _, _) = assessments::evaluate_stored(db, &a).await?;
+                // Only what is known: an undetermined criterion is not a failure.
                 let unmet: Vec<String> = outcomes
                     .iter()
-                    .filter(|o| !o.met)
+                    .filter(|o| !o.met && o.result != CriterionResult::Unknown)
                     .map(|o| o.code.clone())
                     .collect();
                 risk = at_risk(outcomes.len() as i32, &unmet);
@@ -100,7 +101,7 @@ pub async fn commune_status(
                 id: a.id,
                 assessed_on: a.assessed_on,
                 status: a.status,
-                summary: Summary::new(a.met_count, a.total_count),
+                summary: Summary::new(a.met_count, a.unknown_count.unwrap_or(0), a.total_count),
             })
         }
     };

@@ -111,9 +111,15 @@ struct World {
     draft: i64,
     recognition: i64,
     registration: i64,
+    designation: i64,
     agency: i64,
     sponsorship: i64,
     user: i64,
+}
+
+/// A mark on Kỳ Lạc after the matrix's assessments (it changes none of them).
+fn designation() -> Value {
+    json!({"kind": "safe_zone", "valid_from": "2024-01-01", "valid_to": "2024-12-31", "basis": "QĐ 1/QĐ-TTg"})
 }
 
 async fn world() -> World {
@@ -161,6 +167,15 @@ async fn world() -> World {
         .await["id"]
         .as_i64()
         .unwrap();
+    let designation = app
+        .created(
+            &format!("/api/v1/communes/{KY_LAC}/designations"),
+            &admin,
+            &designation(),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
     let agency = app
         .agency(&admin, "Sở Khoa học và Công nghệ Hà Tĩnh", "state")
         .await;
@@ -202,6 +217,7 @@ async fn world() -> World {
         draft,
         recognition,
         registration,
+        designation,
         agency,
         sponsorship,
         user,
@@ -321,6 +337,12 @@ fn rows(w: &World) -> Vec<Row> {
                                                                             [U,   412,  F,   412,  F,    412,  F,    F,    F,    F,    F]),
         row(M::DELETE, "/api/v1/registrations/{id}", format!("/api/v1/registrations/{}", w.registration), None,
                                                                             [U,   412,  F,   412,  F,    412,  F,    F,    F,    F,    F]),
+        // Designations (special regional rule): the province's (a second mark over the
+        // same days: 409).
+        row(M::POST, "/api/v1/communes/{code}/designations", format!("/api/v1/communes/{KY_LAC}/designations"), Some(designation()),
+                                                                            [U,   409,  F,   409,  F,    F,    F,    F,    F,    F,    F]),
+        row(M::DELETE, "/api/v1/designations/{id}", format!("/api/v1/designations/{}", w.designation), None,
+                                                                            [U,   412,  F,   412,  F,    F,    F,    F,    F,    F,    F]),
         // Agencies and sponsorships: the province's; activities: the agency's own users too.
         row(M::POST, "/api/v1/agencies", "/api/v1/agencies", Some(json!({"name": "", "kind": "state", "province_code": "42"})),
                                                                             [U,   422,  F,   422,  F,    F,    F,    F,    F,    F,    F]),

@@ -265,6 +265,7 @@ async fn every_write_endpoint_leaves_one_entry_with_its_actor_and_change() {
     let version = app.ha_tinh_version().await;
     assessments_and_recognitions(&mut t, version).await;
     registrations(&mut t).await;
+    designations(&mut t).await;
     let (agency, sponsorship) = agencies_and_sponsorships(&mut t).await;
     sync(&mut t, version, agency, &sponsorship).await;
     users_and_sessions(&mut t).await;
@@ -572,6 +573,21 @@ async fn registrations(t: &mut Trail<'_>) {
     let deleted = t.edit(&can_loc, Method::DELETE, &path, Value::Null).await;
     let c = deleted.entry("registration", &id, "delete");
     assert_eq!(change(&c, "target_year"), (json!(2019), json!(null)));
+}
+
+/// Hà Tĩnh marks Cẩm Quan as a safe-zone commune and withdraws the mark.
+async fn designations(t: &mut Trail<'_>) {
+    let ha_tinh = Who::new(t.app, Role::Province, Some(HA_TINH)).await;
+    let body = json!({"kind": "safe_zone", "valid_from": "2022-03-08", "basis": "QĐ 1/QĐ-TTg"});
+    let path = format!("/api/v1/communes/{CAM_QUAN}/designations");
+    let created = t.post(&ha_tinh, &path, body, 201).await;
+    let id = created.id();
+    let c = created.entry("designation", &id, "create");
+    assert_eq!(change(&c, "kind"), (json!(null), json!("safe_zone")));
+    let path = format!("/api/v1/designations/{id}");
+    let deleted = t.edit(&ha_tinh, Method::DELETE, &path, Value::Null).await;
+    let c = deleted.entry("designation", &id, "delete");
+    assert_eq!(change(&c, "basis"), (json!("QĐ 1/QĐ-TTg"), json!(null)));
 }
 
 /// An agency created, edited and deleted; another sponsoring Kỳ Lạc, with an activity

@@ -22,4 +22,5 @@ mod security;
 mod sponsorships;
 mod sync;
 mod units;
+mod unknown;
 mod users;

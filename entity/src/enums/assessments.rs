@@ -132,6 +132,9 @@ pub enum CriterionResult {
     BasicallyMet,
     /// Chưa đạt.
     NotMet,
+    /// Cannot be judged yet: a threshold for the unit's region, group or year, or a value,
+    /// is missing, and no officer has decided. Never an officer's decision.
+    Unknown,
 }
 
 impl CriterionResult {
@@ -140,6 +143,7 @@ impl CriterionResult {
             CriterionResult::Met => "met",
             CriterionResult::BasicallyMet => "basically_met",
             CriterionResult::NotMet => "not_met",
+            CriterionResult::Unknown => "unknown",
         }
     }
 }

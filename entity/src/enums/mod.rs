@@ -35,6 +35,7 @@ display_as_str!(
     Role,
     Level,
     Region,
+    DesignationKind,
     Status,
     Kind,
     CriterionResult,
@@ -72,6 +73,7 @@ mod tests {
         same_strings(Role::as_str);
         same_strings(Level::as_str);
         same_strings(Region::as_str);
+        same_strings(DesignationKind::as_str);
         same_strings(Status::as_str);
         for k in Kind::ALL {
             assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());

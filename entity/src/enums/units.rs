@@ -163,3 +163,47 @@ impl Region {
         }
     }
 }
+
+/// A dated mark a province puts on a commune that changes how it is judged. Under QĐ
+/// 318/QĐ-TTg (2021-2025), especially difficult communes and safe-zone communes of poor
+/// districts and of districts that left poverty in 2018-2020 are judged at the level of the
+/// Northern Midlands and Mountains region (`unit_designations.kind`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    EnumIter,
+    DeriveActiveEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(32))",
+    rename_all = "snake_case"
+)]
+pub enum DesignationKind {
+    /// Xã đặc biệt khó khăn.
+    EspeciallyDifficult,
+    /// Xã an toàn khu (ATK).
+    SafeZone,
+}
+
+impl DesignationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DesignationKind::EspeciallyDifficult => "especially_difficult",
+            DesignationKind::SafeZone => "safe_zone",
+        }
+    }
+
+    /// The region whose thresholds apply to a commune with this mark.
+    pub fn judged_as(self) -> Region {
+        Region::NorthernMidlandsMountains
+    }
+}

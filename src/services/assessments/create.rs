@@ -23,9 +23,20 @@ pub struct PreparedAssessment {
     /// The published criteria version assessed against, with its set and tree.
     pub catalog: Arc<Catalog>,
     pub input: NewAssessment,
+    /// The commune's designation in force on the date (special regional rule), if any.
+    pub designation: Option<entity::unit_designation::Model>,
 }
 
 impl PreparedAssessment {
+    /// The region whose thresholds apply: the designation's when the commune carries one
+    /// on the date, otherwise the unit's own.
+    pub fn threshold_region(&self) -> Option<Region> {
+        match &self.designation {
+            Some(d) => Some(d.kind.judged_as()),
+            None => self.unit.region,
+        }
+    }
+
     pub fn scope(&self) -> Scope {
         let mut scope = units::scope_of(&self.unit);
         if self.unit_level == Level::Commune {
@@ -79,7 +90,7 @@ pub async fn prepare_with<C: ConnectionTrait>(
                 ErrorCode::NotAllowed,
                 "criteria_version_id",
                 "this criteria version is a draft; assess against a published one",
-            ))
+            ));
         }
         None => {
             return Err(ApiError::invalid(
@@ -89,7 +100,7 @@ pub async fn prepare_with<C: ConnectionTrait>(
                     "no criteria version has the id {}",
                     input.criteria_version_id
                 ),
-            ))
+            ));
         }
     };
     let (v, s) = (&catalog.version, &catalog.set);
@@ -138,6 +149,12 @@ pub async fn prepare_with<C: ConnectionTrait>(
     }
     match unit {
         Some(unit) if errors.is_empty() => Ok(PreparedAssessment {
+            designation: match unit_level {
+                Level::Commune => {
+                    crate::services::designations::in_force(db, &unit, input.assessed_on).await?
+                }
+                _ => None,
+            },
             unit,
             unit_level,
             catalog,
@@ -173,7 +190,7 @@ pub async fn insert<C: ConnectionTrait>(
         .filter_map(|d| decision_result(d).map(|r| (d.criterion_code.clone(), r)))
         .collect();
     let ctx = Context {
-        region: prepared.unit.region,
+        region: prepared.threshold_region(),
         commune_group: prepared.unit.commune_group,
         year,
     };
@@ -184,7 +201,8 @@ pub async fn insert<C: ConnectionTrait>(
         province_code: Set(scope.province),
         district_code: Set(scope.district),
         commune_code: Set(scope.commune),
-        region: Set(prepared.unit.region),
+        region: Set(prepared.threshold_region()),
+        designation_id: Set(prepared.designation.as_ref().map(|d| d.id)),
         commune_group: Set(prepared.unit.commune_group),
         criteria_version_id: Set(prepared.catalog.version.id),
         assessed_on: Set(prepared.input.assessed_on),
@@ -194,6 +212,8 @@ pub async fn insert<C: ConnectionTrait>(
         met_count: Set(summary.met),
         total_count: Set(summary.total),
         met_mask: Set(mask_of(&outcomes)),
+        unknown_count: Set(Some(summary.unknown)),
+        unknown_mask: Set(unknown_mask_of(&outcomes)),
         created_by: Set(by.to_string()),
         row_version: Set(1),
         created_at: Set(now),

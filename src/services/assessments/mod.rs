@@ -17,8 +17,8 @@ use entity::{assessment_result, assessment_transition, assessment_value, criteri
 
 use crate::access::{self, Caller, DraftReach, Permission, Scope};
 use crate::domain::assessment::{
-    check_value, evaluate, Action, Context, CriterionOutcome, CriterionResult, Kind, Status,
-    Summary, Value,
+    check_value, evaluate, Action, Context, CriterionOutcome, CriterionResult, DecisionResult,
+    Kind, Status, Summary, Value,
 };
 use crate::domain::criteria::CriteriaLevel;
 use crate::domain::units::{Level, Region};

@@ -13,7 +13,7 @@ pub fn summary_of(m: &assessment::Model) -> AssessmentSummary {
         year: m.year,
         kind: m.kind,
         status: m.status,
-        summary: Summary::new(m.met_count, m.total_count),
+        summary: Summary::new(m.met_count, m.unknown_count.unwrap_or(0), m.total_count),
         created_by: m.created_by.clone(),
         updated_at: m.updated_at,
     }
@@ -62,6 +62,7 @@ pub async fn view<C: ConnectionTrait>(db: &C, m: &assessment::Model) -> Result<A
         head,
         region: m.region,
         commune_group: m.commune_group,
+        designation_id: m.designation_id,
         criteria,
         decisions: decisions
             .into_iter()

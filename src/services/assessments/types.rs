@@ -32,7 +32,7 @@ pub struct DecisionItem {
     #[serde(default)]
     pub met: Option<bool>,
     #[serde(default)]
-    pub result: Option<CriterionResult>,
+    pub result: Option<DecisionResult>,
     /// Why (e.g. the minutes it rests on); required with a decision.
     #[serde(default)]
     pub note: Option<String>,
@@ -113,6 +113,10 @@ pub struct AssessmentView {
     /// Region and commune group that selected the thresholds.
     pub region: Option<Region>,
     pub commune_group: Option<i16>,
+    /// The commune's designation in force on the date, when it made `region` another than
+    /// the commune's own (the special regional rule of QĐ 318): see
+    /// `GET /designations/{id}`.
+    pub designation_id: Option<i32>,
     pub criteria: Vec<CriterionOutcome>,
     pub decisions: Vec<DecisionView>,
     pub history: Vec<TransitionView>,

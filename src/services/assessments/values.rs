@@ -120,9 +120,18 @@ async fn replace_results<C: ConnectionTrait>(
 
 /// Bit `n - 1` set for each met criterion numbered `n` (1 to 62): the reports sum these.
 pub(super) fn mask_of(outcomes: &[CriterionOutcome]) -> i64 {
+    mask_where(outcomes, |o| o.met)
+}
+
+/// Bit `n - 1` set for each undetermined criterion numbered `n`.
+pub(super) fn unknown_mask_of(outcomes: &[CriterionOutcome]) -> i64 {
+    mask_where(outcomes, |o| o.result == CriterionResult::Unknown)
+}
+
+fn mask_where(outcomes: &[CriterionOutcome], keep: impl Fn(&CriterionOutcome) -> bool) -> i64 {
     outcomes
         .iter()
-        .filter(|o| o.met && (1..=62).contains(&o.number))
+        .filter(|o| keep(o) && (1..=62).contains(&o.number))
         .fold(0i64, |mask, o| mask | (1i64 << (o.number - 1)))
 }
 
@@ -154,6 +163,8 @@ pub(super) async fn store_results<C: ConnectionTrait>(
     if let Some(summary) = summary {
         Assessments::update_many()
             .col_expr(A::MetMask, Expr::value(mask_of(outcomes)))
+            .col_expr(A::UnknownMask, Expr::value(unknown_mask_of(outcomes)))
+            .col_expr(A::UnknownCount, Expr::value(summary.unknown))
             .col_expr(A::MetCount, Expr::value(summary.met))
             .col_expr(A::TotalCount, Expr::value(summary.total))
             .filter(A::Id.eq(id))
@@ -222,7 +233,7 @@ pub fn check_inputs(
         }
         let decided = d.result.is_some() || d.met.is_some();
         if let (Some(r), Some(met)) = (d.result, d.met) {
-            if (r == CriterionResult::Met) != met {
+            if (r == DecisionResult::Met) != met {
                 errors.push(FieldError::new(
                     ErrorCode::NotAllowed,
                     format!("criteria_decisions[{i}].met"),
@@ -243,7 +254,7 @@ pub fn check_inputs(
 
 /// The result a decision records; `None` withdraws an earlier decision.
 pub(super) fn decision_result(d: &DecisionItem) -> Option<CriterionResult> {
-    d.result.or(d.met.map(|met| {
+    d.result.map(CriterionResult::from).or(d.met.map(|met| {
         if met {
             CriterionResult::Met
         } else {
@@ -447,4 +458,47 @@ fn input_changes(
         }
     }
     out
+}
+
+/// Evaluates again, once, the assessments stored before criteria could be `unknown` (their
+/// `unknown_count` is NULL; migration 000014): an undetermined criterion was counted as not
+/// met then. Only the stored results and counts change (the met count cannot, since an
+/// unknown criterion was never met), so nothing is added to the change feed.
+pub async fn evaluate_unjudged(db: &sea_orm::DatabaseConnection) -> Result<()> {
+    use sea_orm::{PaginatorTrait, QuerySelect, TransactionTrait};
+    let pending = Assessments::find()
+        .filter(A::UnknownCount.is_null())
+        .count(db)
+        .await?;
+    if pending == 0 {
+        return Ok(());
+    }
+    tracing::info!(
+        assessments = pending,
+        "evaluating assessments stored before `unknown` existed"
+    );
+    let mut trees: HashMap<i32, Vec<crate::domain::criteria::Criterion>> = HashMap::new();
+    let mut done = 0u64;
+    loop {
+        let batch = Assessments::find()
+            .filter(A::UnknownCount.is_null())
+            .order_by_asc(A::Id)
+            .limit(500)
+            .all(db)
+            .await?;
+        if batch.is_empty() {
+            break;
+        }
+        let txn = db.begin().await?;
+        for m in &batch {
+            if !trees.contains_key(&m.criteria_version_id) {
+                trees.insert(m.criteria_version_id, tree_for(&txn, m).await?);
+            }
+            refresh_results(&txn, m, &trees[&m.criteria_version_id]).await?;
+        }
+        txn.commit().await?;
+        done += batch.len() as u64;
+        tracing::info!(done, of = pending, "assessments evaluated again");
+    }
+    Ok(())
 }

@@ -149,7 +149,11 @@ pub async fn reschedule<C: ConnectionTrait>(
         .col_expr(A::ProvinceCode, Expr::value(scope.province))
         .col_expr(A::DistrictCode, Expr::value(scope.district))
         .col_expr(A::CommuneCode, Expr::value(scope.commune))
-        .col_expr(A::Region, Expr::value(prepared.unit.region))
+        .col_expr(A::Region, Expr::value(prepared.threshold_region()))
+        .col_expr(
+            A::DesignationId,
+            Expr::value(prepared.designation.as_ref().map(|d| d.id)),
+        )
         .col_expr(A::CommuneGroup, Expr::value(prepared.unit.commune_group))
         .filter(A::Id.eq(m.id))
         .exec(db)
@@ -163,4 +167,55 @@ pub async fn reschedule<C: ConnectionTrait>(
     let fresh = reload(db, m.id).await?;
     record_change(db, Some(m), &fresh, Default::default()).await?;
     Ok(fresh)
+}
+
+/// Evaluates again the assessments of commune `code` (in `province`) dated from `from` to
+/// `to` that are not recognised yet, after its designation changed: each takes the region
+/// of the designation now in force on its date (or the commune's own) and its results are
+/// stored again. Recognised ones keep the figures their recognition rests on.
+pub async fn judge_again<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+    province: &str,
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+) -> Result<()> {
+    let mut query = Assessments::find()
+        .filter(A::UnitCode.eq(code))
+        .filter(A::UnitLevel.eq(Level::Commune))
+        .filter(A::ProvinceCode.eq(province))
+        .filter(A::Status.ne(Status::Recognized))
+        .filter(A::AssessedOn.gte(from));
+    if let Some(to) = to {
+        query = query.filter(A::AssessedOn.lte(to));
+    }
+    for m in query.order_by_asc(A::Id).all(db).await? {
+        let Some(unit) = units::find_on(db, Level::Commune, code, Some(m.assessed_on)).await?
+        else {
+            continue;
+        };
+        let designation = crate::services::designations::in_force(db, &unit, m.assessed_on).await?;
+        let region = designation
+            .as_ref()
+            .map(|d| d.kind.judged_as())
+            .or(unit.region);
+        let designation_id = designation.as_ref().map(|d| d.id);
+        if region == m.region && designation_id == m.designation_id {
+            continue;
+        }
+        Assessments::update_many()
+            .col_expr(A::Region, Expr::value(region))
+            .col_expr(A::DesignationId, Expr::value(designation_id))
+            .col_expr(A::RowVersion, Expr::value(m.row_version + 1))
+            .col_expr(A::UpdatedAt, Expr::value(Utc::now()))
+            .filter(A::Id.eq(m.id))
+            .exec(db)
+            .await?;
+        let fresh = reload(db, m.id).await?;
+        let tree = tree_for(db, &fresh).await?;
+        refresh_results(db, &fresh, &tree).await?;
+        let fresh = reload(db, m.id).await?;
+        record_change(db, Some(&m), &fresh, Default::default()).await?;
+    }
+    Ok(())
 }

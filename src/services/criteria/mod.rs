@@ -12,7 +12,9 @@ use entity::criteria_set::{self, Entity as Sets};
 use entity::criteria_version::{self, Column as V, Entity as Versions};
 
 use crate::access::{Caller, Scope};
-use crate::domain::criteria::{counts, validate_tree, CriteriaLevel, Criterion};
+use crate::domain::criteria::{
+    completeness, counts, validate_tree, Completeness, CriteriaLevel, Criterion,
+};
 use crate::domain::units::Level;
 use crate::error::{check_text, ApiError, DbResultExt, FieldError, Result};
 use crate::pagination::{Page, PageRequest};

@@ -131,6 +131,10 @@ pub struct VersionSummary {
     pub source_note: Option<String>,
     pub criteria_count: i32,
     pub indicator_count: i32,
+    /// Whether the version can judge every commune of its period: no placeholder criteria,
+    /// a threshold for every `min`/`max` indicator in every region (and commune group) and
+    /// year. `GET /criteria-versions/{id}` lists what is missing.
+    pub complete: bool,
 }
 
 /// A version with its whole tree.
@@ -138,6 +142,9 @@ pub struct VersionSummary {
 pub struct VersionView {
     #[serde(flatten)]
     pub summary: VersionSummary,
+    /// What the version lacks: an assessment against it reads `unknown` where a threshold
+    /// is missing.
+    pub completeness: Completeness,
     pub criteria: Vec<Criterion>,
 }
 
@@ -163,7 +170,22 @@ pub fn summary(set: &criteria_set::Model, v: &criteria_version::Model) -> Versio
         source_note: v.source_note.clone(),
         criteria_count: v.criteria_count,
         indicator_count: v.indicator_count,
+        complete: tree_of(v)
+            .map(|tree| completeness(&tree, period_years(v)).complete)
+            .unwrap_or(false),
     }
+}
+
+/// The years a version's assessments can fall in: from its first year to its last (to the
+/// current year while it has no end).
+pub fn period_years(v: &criteria_version::Model) -> std::ops::RangeInclusive<i32> {
+    use chrono::Datelike;
+    let from = v.effective_from.year();
+    let to = v
+        .effective_to
+        .map(|d| d.year())
+        .unwrap_or_else(|| from.max(Utc::now().year()));
+    from..=to
 }
 
 pub fn tree_of(v: &criteria_version::Model) -> Result<Vec<Criterion>> {
@@ -176,9 +198,11 @@ pub fn tree_of(v: &criteria_version::Model) -> Result<Vec<Criterion>> {
 }
 
 pub fn view(set: &criteria_set::Model, v: &criteria_version::Model) -> Result<VersionView> {
+    let criteria = tree_of(v)?;
     Ok(VersionView {
         summary: summary(set, v),
-        criteria: tree_of(v)?,
+        completeness: completeness(&criteria, period_years(v)),
+        criteria,
     })
 }
 
@@ -190,4 +214,6 @@ pub struct VersionFilter {
     pub effective_on: Option<NaiveDate>,
     pub level: Option<CriteriaLevel>,
     pub scope: Option<String>,
+    /// Only complete (`true`) or incomplete (`false`) versions.
+    pub complete: Option<bool>,
 }

@@ -371,17 +371,32 @@ pub async fn list_versions<C: ConnectionTrait>(
         .order_by_asc(V::SetId)
         .order_by_asc(V::EffectiveFrom)
         .order_by_asc(V::Id);
-    let rows = crate::services::fetch_page(db, query, request).await?;
-    let summaries = rows
-        .items
-        .iter()
-        .filter_map(|v| {
-            sets.iter()
-                .find(|s| s.id == v.set_id)
-                .map(|s| summary(s, v))
-        })
+    let summarise = |rows: &[criteria_version::Model]| -> Vec<VersionSummary> {
+        rows.iter()
+            .filter_map(|v| {
+                sets.iter()
+                    .find(|s| s.id == v.set_id)
+                    .map(|s| summary(s, v))
+            })
+            .collect()
+    };
+    let Some(complete) = filter.complete else {
+        let rows = crate::services::fetch_page(db, query, request).await?;
+        return Ok(request.page_of(summarise(&rows.items), rows.total));
+    };
+    // Completeness is computed from the tree, not stored: the versions a caller can list
+    // are a few hundred at most, so they are filtered here and the page cut after.
+    let matching: Vec<VersionSummary> = summarise(&query.all(db).await?)
+        .into_iter()
+        .filter(|v| v.complete == complete)
         .collect();
-    Ok(request.page_of(summaries, rows.total))
+    let total = matching.len() as u64;
+    let items = matching
+        .into_iter()
+        .skip(request.offset() as usize)
+        .take(request.per_page as usize)
+        .collect();
+    Ok(request.page_of(items, total))
 }
 
 /// A new draft that copies a version's tree and revises it.

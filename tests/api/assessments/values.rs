@@ -28,7 +28,7 @@ async fn ky_lac_reaches_12_of_20_and_ky_tay_9_of_20() {
     let b = put(&ky_tay, &b["id"], 9).await;
     assert_eq!(
         a["summary"],
-        json!({"met": 12, "total": 20, "label": "12/20"})
+        json!({"met": 12, "not_met": 8, "unknown": 0, "total": 20, "label": "12/20"})
     );
     assert_eq!(b["summary"]["label"], "9/20");
     // Income is judged against the north-central-coast threshold for 2021.
