@@ -26,6 +26,9 @@ pub enum Command {
     /// Load data from a file.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Write data to a file.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Print the OpenAPI document (the one committed at openapi/openapi.json).
     Openapi,
     /// Manage users.
@@ -70,6 +73,37 @@ pub enum ImportCommand {
         /// Recorded as the author of what is written.
         #[arg(long, default_value = "import")]
         by: String,
+    },
+    /// Load a criteria tree into a draft version: a CSV written by `export criteria` (with
+    /// --into, or --revise, --label and --effective-from), or a JSON file in the format of
+    /// data/criteria/ (each version becomes a draft of its set, or replaces the draft with
+    /// its label). Bad rows are reported by line and nothing is written.
+    Criteria {
+        file: PathBuf,
+        /// CSV: replace the tree of this draft version.
+        #[arg(long, conflicts_with = "revise")]
+        into: Option<i32>,
+        /// CSV: make a new draft revising this version.
+        #[arg(long, requires_all = ["label", "effective_from"])]
+        revise: Option<i32>,
+        /// The new draft's label (with --revise).
+        #[arg(long)]
+        label: Option<String>,
+        /// The new draft's first day, YYYY-MM-DD (with --revise).
+        #[arg(long)]
+        effective_from: Option<chrono::NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write a criteria version's tree as CSV for a spreadsheet (UTF-8 with BOM, one row per
+    /// threshold): complete it and load it back with `import criteria`.
+    Criteria {
+        /// The criteria version's id.
+        version: i32,
+        /// The CSV file to write.
+        file: PathBuf,
     },
 }
 

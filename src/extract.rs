@@ -4,6 +4,7 @@
 //!   content type (415), answers malformed JSON with 400 and a well-formed body with
 //!   wrong or missing fields with 422 naming the field path (`criteria[3].name`), then runs
 //!   the type's own [`Validate`] rules.
+//! * [`CsvBody`] reads a `text/csv` body (a spreadsheet upload) with the same limits.
 //! * [`ValidQuery`] reads a query string, naming the field in errors (422).
 //! * [`IfMatch`] reads the optional `If-Match` header of a conditional write.
 
@@ -42,49 +43,17 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                let essence = v
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                essence == "application/json" || essence.ends_with("+json")
-            })
-            .unwrap_or(false);
-        let limit = req
-            .app_data::<BodyLimit>()
-            .map(|l| l.0)
-            .unwrap_or(DEFAULT_BODY_LIMIT);
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let json_type = content_type_is(req, |essence| {
+            essence == "application/json" || essence.ends_with("+json")
+        });
+        let body = read_body(req, payload);
         Box::pin(async move {
             if !json_type {
                 return Err(ApiError::UnsupportedMediaType(
                     "send the body as JSON with `Content-Type: application/json`".into(),
                 ));
             }
-            if declared.is_some_and(|n| n > limit) {
-                return Err(too_large(limit));
-            }
-            let mut body = web::BytesMut::with_capacity(declared.unwrap_or(1024).min(limit));
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e: PayloadError| {
-                    ApiError::BadRequest(format!("the request body could not be read: {e}"))
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = body.await?;
             let value = parse_json::<T>(&body)?;
             let mut errors = Vec::new();
             value.validate(&mut errors);
@@ -93,6 +62,78 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
             } else {
                 Err(ApiError::Validation(errors))
             }
+        })
+    }
+}
+
+/// Whether the request's `Content-Type` (without parameters, lower case) passes `accept`.
+fn content_type_is(req: &HttpRequest, accept: impl Fn(&str) -> bool) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            accept(
+                &v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase(),
+            )
+        })
+        .unwrap_or(false)
+}
+
+/// The whole body, refused with 413 past the route's [`BodyLimit`] (or the default) as
+/// soon as its declared length or the bytes received pass it.
+fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> impl Future<Output = Result<web::BytesMut, ApiError>> {
+    let limit = req
+        .app_data::<BodyLimit>()
+        .map(|l| l.0)
+        .unwrap_or(DEFAULT_BODY_LIMIT);
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut payload = payload.take();
+    async move {
+        if declared.is_some_and(|n| n > limit) {
+            return Err(too_large(limit));
+        }
+        let mut body = web::BytesMut::with_capacity(declared.unwrap_or(1024).min(limit));
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e: PayloadError| {
+                ApiError::BadRequest(format!("the request body could not be read: {e}"))
+            })?;
+            if body.len() + chunk.len() > limit {
+                return Err(too_large(limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}
+
+/// A `text/csv` body (415 otherwise), read whole within the body limit.
+pub struct CsvBody(pub web::Bytes);
+
+impl FromRequest for CsvBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let csv_type = content_type_is(req, |essence| essence == "text/csv");
+        let body = read_body(req, payload);
+        Box::pin(async move {
+            if !csv_type {
+                return Err(ApiError::UnsupportedMediaType(
+                    "send the spreadsheet as CSV with `Content-Type: text/csv`".into(),
+                ));
+            }
+            Ok(CsvBody(body.await?.freeze()))
         })
     }
 }

@@ -17,6 +17,7 @@ pub mod extract;
 pub mod i18n;
 pub mod idempotency;
 pub mod import;
+pub mod import_criteria;
 pub mod language;
 pub mod openapi;
 pub mod pagination;

@@ -2,10 +2,10 @@ use clap::Parser;
 use migration::MigratorTrait;
 use sea_orm::ActiveEnum;
 
-use ntm_api::config::{AuditCommand, Cli, Command, ImportCommand, UserCommand};
+use ntm_api::config::{AuditCommand, Cli, Command, ExportCommand, ImportCommand, UserCommand};
 use ntm_api::services::audit::Context;
 use ntm_api::startup::{self, Application};
-use ntm_api::{import, services, telemetry};
+use ntm_api::{import, import_criteria, services, telemetry};
 
 /// mimalloc: the request path allocates a lot, and glibc's per-thread arenas inflate the
 /// resident memory of a multi-threaded server (measured in docs/BENCHMARKS.md).
@@ -25,6 +25,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Import(ImportCommand::Units { .. }) => {
             Context::command_line("import units", "command line")
+        }
+        Command::Import(ImportCommand::Criteria { .. }) => {
+            Context::command_line("import criteria", "command line")
         }
         Command::User(_) => Context::command_line("user create", "command line"),
         Command::Audit(_) => Context::command_line("audit prune", "command line"),
@@ -80,6 +83,54 @@ async fn run(command: Command, config: ntm_api::config::Config) -> anyhow::Resul
             if !summary.errors.is_empty() {
                 std::process::exit(2);
             }
+        }
+        Command::Import(ImportCommand::Criteria {
+            file,
+            into,
+            revise,
+            label,
+            effective_from,
+        }) => {
+            let db = startup::connect(&config).await?;
+            startup::prepare_database(&db, &config).await?;
+            let target = match (into, revise, label, effective_from) {
+                (Some(id), _, _, _) => Some(import_criteria::CsvTarget::Into(id)),
+                (None, Some(version), Some(label), Some(effective_from)) => {
+                    Some(import_criteria::CsvTarget::Revise {
+                        version,
+                        label,
+                        effective_from,
+                    })
+                }
+                _ => None,
+            };
+            match import_criteria::import_criteria(&db, &file, target).await? {
+                Ok(drafts) => {
+                    for draft in drafts {
+                        println!("{}: draft {draft} written", file.display());
+                    }
+                }
+                Err(lines) => {
+                    for problem in &lines {
+                        eprintln!("{problem}");
+                    }
+                    eprintln!(
+                        "{}: {} problem(s), nothing written",
+                        file.display(),
+                        lines.len()
+                    );
+                    std::process::exit(2);
+                }
+            }
+        }
+        Command::Export(ExportCommand::Criteria { version, file }) => {
+            let db = startup::connect(&config).await?;
+            startup::prepare_database(&db, &config).await?;
+            let rows = import_criteria::export_criteria(&db, version, &file).await?;
+            println!(
+                "{}: {rows} rows of criteria version {version}",
+                file.display()
+            );
         }
         Command::User(UserCommand::Create {
             username,

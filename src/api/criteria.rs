@@ -10,7 +10,7 @@ use crate::access::{Caller, Permission};
 use crate::auth::MaybeCaller;
 use crate::domain::criteria::{diff, CriteriaLevel, TreeDiff};
 use crate::error::{ApiError, Result};
-use crate::extract::{etag, IfMatch, ValidJson, ValidQuery, Validate};
+use crate::extract::{etag, CsvBody, IfMatch, ValidJson, ValidQuery, Validate};
 use crate::pagination::{Page, PageRequest, Pagination, MAX_PER_PAGE};
 use crate::services::criteria::{
     self as service, CriteriaSetView, NewCriteriaSet, RevisionInput, VersionFilter, VersionInput,
@@ -463,6 +463,100 @@ pub async fn diff_versions(
     }))
 }
 
+/// A version's tree as a spreadsheet, for a clerk to complete: one row per threshold (an
+/// indicator without thresholds has one row with the threshold cells empty), UTF-8 with a
+/// byte-order mark so Excel reads Vietnamese. Send it back with `PUT` on a draft.
+#[utoipa::path(
+    operation_id = "export_criteria_version_csv",
+    tag = "criteria",
+    params(("id" = i32, Path)),
+    responses(
+        (status = 200, description = "The tree as CSV", content(
+            (String = "text/csv", example = "criterion_number,criterion_code,criterion_name,criterion_group,criterion_note,indicator_code,indicator_name,indicator_kind,indicator_unit,placeholder,region,commune_group,year,value,indicator_note\n10,10,Thu nhập,economy,,10,Thu nhập bình quân đầu người,min,triệu đồng/người/năm,,north_central_coast,,2021,42,\n")
+        ), headers(("Content-Disposition" = String, description = "attachment; filename=\"criteria-version-{id}.csv\""), ("ETag" = String, description = "The version's: send it as If-Match with the completed sheet"))),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 404, response = crate::openapi::responses::NotFound),
+    ),
+    security((), ("bearer" = []))
+)]
+#[get("/criteria-versions/{id}/criteria")]
+pub async fn export_csv(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<i32>,
+) -> Result<HttpResponse> {
+    let (_, version) = service::get_visible(&state.db, caller.0.as_ref(), *id).await?;
+    let body = service::csv::to_csv(&service::tree_of(&version)?);
+    let mut response =
+        crate::api::csv_attachment(&format!("criteria-version-{}", version.id), body);
+    // The version's ETag: send it back as If-Match with the completed sheet.
+    response.headers_mut().insert(
+        actix_web::http::header::ETAG,
+        etag(version.id, version.row_version).parse().map_err(
+            |e: actix_web::http::header::InvalidHeaderValue| ApiError::Internal(e.into()),
+        )?,
+    );
+    Ok(response)
+}
+
+/// Replace a draft's tree with a spreadsheet (the CSV `GET` gives, completed): whoever may
+/// edit the draft. Every bad row is named by its line (`lines[7].region`) and nothing is
+/// written; the draft's metadata stays as it is.
+#[utoipa::path(
+    operation_id = "import_criteria_version_csv",
+    tag = "criteria",
+    params(("id" = i32, Path), ("If-Match" = Option<String>, Header, description = "The ETag read; 412 when stale")),
+    request_body(content = String, content_type = "text/csv", description = "The tree as CSV, with the header row of the export (`,` or `;` separated)"),
+    responses(
+        (status = 200, body = VersionView, headers(("ETag" = String))),
+        (status = 401, response = crate::openapi::responses::Unauthorized),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+        (status = 404, response = crate::openapi::responses::NotFound),
+        (status = 409, response = crate::openapi::responses::Conflict),
+        (status = 412, response = crate::openapi::responses::PreconditionFailed),
+        (status = 413, response = crate::openapi::responses::PayloadTooLarge),
+        (status = 415, response = crate::openapi::responses::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::responses::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/criteria-versions/{id}/criteria")]
+pub async fn import_csv(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i32>,
+    if_match: IfMatch,
+    body: CsvBody,
+) -> Result<HttpResponse> {
+    let (set, current) = load_for_write(&state, &caller, *id).await?;
+    if_match.check(&etag(current.id, current.row_version))?;
+    let tree = service::csv::from_csv(&body.0).map_err(line_problems)?;
+    let txn = crate::services::begin_write(&state.db).await?;
+    let model = service::replace_tree(&txn, &set, &current, tree).await?;
+    txn.commit().await?;
+    Ok(with_etag(
+        HttpResponse::Ok(),
+        &model,
+        service::view(&set, &model)?,
+    ))
+}
+
+/// A spreadsheet's bad rows as a 422 naming each line and column: `lines[7].region`.
+fn line_problems(errors: Vec<service::csv::LineError>) -> ApiError {
+    ApiError::Validation(
+        errors
+            .into_iter()
+            .map(|e| {
+                let field = match &e.column {
+                    Some(column) => format!("lines[{}].{column}", e.line),
+                    None => format!("lines[{}]", e.line),
+                };
+                crate::error::FieldError::new(ErrorCode::InvalidFormat, field, e.message)
+            })
+            .collect(),
+    )
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_sets)
         .service(create_set)
@@ -474,5 +568,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(delete_version)
         .service(publish)
         .service(revise)
-        .service(diff_versions);
+        .service(diff_versions)
+        .service(export_csv)
+        .service(import_csv);
 }

@@ -289,6 +289,8 @@ fn rows(w: &World) -> Vec<Row> {
                                                                             [U,   422,  F,   422,  F,    F,    F,    F,    F,    F,    F]),
         row(M::PUT, "/api/v1/criteria-versions/{id}", criteria.clone(), Some(version_draft(set, "x")),
                                                                             [U,   412,  F,   412,  F,    F,    F,    F,    F,    F,    F]),
+        row(M::PUT, "/api/v1/criteria-versions/{id}/criteria", format!("{criteria}/criteria"), Some(json!("criterion_number\n")),
+                                                                            [U,   412,  F,   412,  F,    F,    F,    F,    F,    F,    F]),
         row(M::DELETE, "/api/v1/criteria-versions/{id}", criteria.clone(), None,
                                                                             [U,   409,  F,   409,  F,    F,    F,    F,    F,    F,    F]),
         row(M::POST, "/api/v1/criteria-versions/{id}/publish", format!("{criteria}/publish"), Some(json!({})),
@@ -405,8 +407,13 @@ async fn send(w: &World, row: &Row, n: usize) -> (u16, String) {
     if row.method != Method::GET {
         request = request.header("If-Match", "\"0-0\"");
     }
-    if let Some(body) = &row.body {
-        request = request.json(body);
+    match &row.body {
+        // A JSON string is a spreadsheet upload: sent as CSV.
+        Some(Value::String(csv)) => {
+            request = request.header("Content-Type", "text/csv").body(csv.clone())
+        }
+        Some(body) => request = request.json(body),
+        None => {}
     }
     let response = request.send().await.expect("request");
     let status = response.status().as_u16();

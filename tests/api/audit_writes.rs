@@ -211,8 +211,13 @@ impl<'a> Trail<'a> {
         if let Some(etag) = if_match {
             request = request.header("If-Match", etag);
         }
-        if !body.is_null() {
-            request = request.json(&body);
+        // A JSON string is a spreadsheet upload: sent as CSV.
+        match &body {
+            Value::Null => {}
+            Value::String(csv) => {
+                request = request.header("Content-Type", "text/csv").body(csv.clone())
+            }
+            _ => request = request.json(&body),
         }
         let before = last_entry(self.app).await;
         let response = request.send().await.expect("request");
@@ -400,6 +405,25 @@ async fn criteria(t: &mut Trail<'_>) {
     assert_eq!(moved.len(), 1, "{moved:?}");
     assert!(moved[0].0.ends_with(".thresholds[0].value"), "{moved:?}");
     assert_eq!(moved[0].1, &json!({"before": 42.0, "after": 45.0}));
+
+    // The same tree from a spreadsheet with the threshold moved back: one change.
+    let exported = t
+        .app
+        .request(Method::GET, &format!("{path}/criteria"), ha_tinh.token())
+        .send()
+        .await
+        .expect("export")
+        .text()
+        .await
+        .expect("csv");
+    let edited = exported.replacen(",45,", ",42,", 1);
+    assert_ne!(edited, exported);
+    let sheet = format!("{path}/criteria");
+    let imported = t.edit(&ha_tinh, Method::PUT, &sheet, json!(edited)).await;
+    let c = imported.entry("criteria_version", &version, "update");
+    let moved: Vec<&String> = c.as_object().expect("changes").keys().collect();
+    assert_eq!(moved.len(), 1, "{moved:?}");
+    assert!(moved[0].ends_with(".thresholds[0].value"), "{moved:?}");
 
     let published = t
         .post(&ha_tinh, &format!("{path}/publish"), json!({}), 200)

@@ -491,10 +491,11 @@ pub async fn evaluate_unjudged(db: &sea_orm::DatabaseConnection) -> Result<()> {
         }
         let txn = db.begin().await?;
         for m in &batch {
-            if !trees.contains_key(&m.criteria_version_id) {
-                trees.insert(m.criteria_version_id, tree_for(&txn, m).await?);
-            }
-            refresh_results(&txn, m, &trees[&m.criteria_version_id]).await?;
+            let tree = match trees.entry(m.criteria_version_id) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(tree_for(&txn, m).await?),
+            };
+            refresh_results(&txn, m, tree).await?;
         }
         txn.commit().await?;
         done += batch.len() as u64;

@@ -20,6 +20,7 @@ use crate::error::{check_text, ApiError, DbResultExt, FieldError, Result};
 use crate::pagination::{Page, PageRequest};
 use crate::services::{changes, units};
 
+pub mod csv;
 pub mod rendered;
 mod sets;
 mod types;

@@ -444,3 +444,31 @@ pub async fn revise<C: ConnectionTrait>(
     };
     insert_version(db, set, &draft, VersionStatus::Draft).await
 }
+
+/// Replaces a draft's tree and keeps its metadata: the spreadsheet import (`PUT
+/// /criteria-versions/{id}/criteria`, `ntm-api import criteria`).
+pub async fn replace_tree<C: ConnectionTrait>(
+    db: &C,
+    set: &criteria_set::Model,
+    current: &criteria_version::Model,
+    criteria: Vec<Criterion>,
+) -> Result<criteria_version::Model> {
+    ensure_draft(current)?;
+    let input = VersionInput {
+        set_id: current.set_id,
+        label: current.label.clone(),
+        legal_document: LegalDocument {
+            number: current.legal_number.clone(),
+            title: current.legal_title.clone(),
+            issuer: current.legal_issuer.clone(),
+            signed_on: current.legal_signed_on,
+        },
+        effective_from: current.effective_from,
+        effective_to: current.effective_to,
+        revises: current.revises_id,
+        source_note: current.source_note.clone(),
+        criteria,
+    };
+    validate_version(db, &input, Some(current.id)).await?;
+    replace_version(db, set, current, &input).await
+}

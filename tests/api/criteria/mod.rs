@@ -10,6 +10,7 @@ use crate::helpers::{
 
 mod revisions;
 mod sets;
+mod spreadsheet;
 mod versions;
 
 /// A Hà Tĩnh set created by its province officer and a draft of it: the app, the
