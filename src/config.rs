@@ -222,6 +222,24 @@ pub struct Config {
         global = true
     )]
     pub audit_retention_days: Option<u32>,
+    /// Serve `GET /metrics` (Prometheus) on this separate address too, without a token,
+    /// e.g. `127.0.0.1:9100`: bind it where only the scraper reaches it.
+    #[arg(long, env = "NTM_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<String>,
+    /// Serve `GET /metrics` on the public address to requests bearing this token
+    /// (`Authorization: Bearer …`). Unset: the public address answers 404 there.
+    #[arg(long, env = "NTM_METRICS_TOKEN", global = true)]
+    pub metrics_token: Option<String>,
+    /// Seconds a stopping server (SIGTERM, SIGINT) gives the requests in flight to finish
+    /// before closing their connections; new connections are refused at once.
+    #[arg(
+        long,
+        env = "NTM_SHUTDOWN_GRACE_SECONDS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(0..=600),
+        global = true
+    )]
+    pub shutdown_grace_seconds: u64,
     #[arg(skip = ReferenceData::All)]
     pub reference_data: ReferenceData,
 }
@@ -246,6 +264,12 @@ impl std::fmt::Debug for Config {
             )
             .field("user_cache_seconds", &self.user_cache_seconds)
             .field("audit_retention_days", &self.audit_retention_days)
+            .field("metrics_bind", &self.metrics_bind)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<set>"),
+            )
+            .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
             .field("reference_data", &self.reference_data)
             .finish()
     }
@@ -281,6 +305,9 @@ impl Config {
             login_failures_per_address: 20,
             user_cache_seconds: 5,
             audit_retention_days: None,
+            metrics_bind: None,
+            metrics_token: None,
+            shutdown_grace_seconds: 30,
             reference_data: ReferenceData::All,
         }
     }

@@ -253,5 +253,6 @@ fn replay(existing: Option<idempotency_key::Model>, hash: &str) -> HttpResponse 
         }
     }
     response.insert_header((HeaderName::from_static("idempotency-replayed"), "true"));
+    metrics::counter!("ntm_idempotent_replays_total").increment(1);
     response.body(row.response_body.unwrap_or_default())
 }

@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod import;
 pub mod import_criteria;
 pub mod language;
+pub mod metrics;
 pub mod openapi;
 pub mod pagination;
 pub mod patch;

@@ -22,6 +22,8 @@ use crate::{api, auth, openapi, reference};
 pub struct Application {
     port: u16,
     server: Server,
+    /// The metrics address's server and port (`NTM_METRICS_BIND`), when configured.
+    metrics: Option<(Server, u16)>,
     db: DatabaseConnection,
 }
 
@@ -68,12 +70,20 @@ impl Application {
         let doc = openapi_document();
         let known_paths = web::Data::new(api::KnownPaths::from_document(&doc));
         let cors_origins = config.cors_origins.clone();
+        crate::metrics::handle();
+        let pool = web::Data::new(db.clone());
+        let metrics_pool = pool.clone();
+        let metrics_access = web::Data::new(crate::metrics::PublicAccess {
+            token: config.metrics_token.clone().filter(|t| !t.is_empty()),
+        });
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .openapi(openapi::ApiDoc::openapi())
                 .app_data(state.clone())
                 .app_data(known_paths.clone())
+                .app_data(pool.clone())
+                .app_data(metrics_access.clone())
                 .app_data(web::PathConfig::default().error_handler(|e, _| {
                     ApiError::BadRequest(format!("the path is not valid: {e}")).into()
                 }))
@@ -86,6 +96,8 @@ impl Application {
                     .config(utoipa_swagger_ui::Config::default().persist_authorization(false)),
             )
             .service(web::redirect("/swagger-ui", "/swagger-ui/"))
+            // Operations, not the API: left out of the OpenAPI document (see metrics.rs).
+            .route("/metrics", web::get().to(crate::metrics::public_metrics))
             .default_service(web::to(api::not_found))
             .wrap(actix_web::middleware::from_fn(
                 crate::api::audit::middleware,
@@ -120,6 +132,7 @@ impl Application {
                     Ok(res)
                 }
             })
+            .wrap(actix_web::middleware::from_fn(crate::metrics::middleware))
             .wrap(TracingLogger::default())
         })
         // Answers are often written in two parts (a compressed body streams its last chunk
@@ -131,14 +144,37 @@ impl Application {
             }
         })
         .listen(listener)?
-        .shutdown_timeout(10);
+        // SIGTERM/SIGINT: stop accepting at once, let requests in flight finish for this
+        // long, then close (actix's graceful stop).
+        .shutdown_timeout(config.shutdown_grace_seconds);
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }
         tracing::info!(port, "listening");
+        let metrics = match config.metrics_bind.as_deref() {
+            None => None,
+            Some(bind) => {
+                let listener = TcpListener::bind(bind)
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {bind} for metrics: {e}"))?;
+                let metrics_port = listener.local_addr()?.port();
+                let pool = metrics_pool;
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(pool.clone())
+                        .route("/metrics", web::get().to(crate::metrics::private_metrics))
+                })
+                .workers(1)
+                .listen(listener)?
+                .shutdown_timeout(config.shutdown_grace_seconds)
+                .run();
+                tracing::info!(port = metrics_port, "metrics listening");
+                Some((server, metrics_port))
+            }
+        };
         Ok(Application {
             port,
             server: server.run(),
+            metrics,
             db,
         })
     }
@@ -151,9 +187,20 @@ impl Application {
         &self.db
     }
 
+    /// The port of the metrics address, when `NTM_METRICS_BIND` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, port)| *port)
+    }
+
     /// Serves until SIGINT/SIGTERM, then drains in-flight requests (graceful shutdown).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        match self.metrics {
+            None => self.server.await,
+            Some((metrics, _)) => {
+                futures_util::future::try_join(self.server, metrics).await?;
+                Ok(())
+            }
+        }
     }
 }
 

@@ -100,6 +100,7 @@ async fn take_slot(
             .all(&txn)
             .await?;
         if oldest.len() >= *limit as usize {
+            metrics::counter!("ntm_login_throttled_total").increment(1);
             let wait = (oldest[0] + limits.window - now).num_seconds().max(1) as u64;
             return Err(ApiError::TooManyRequests {
                 detail: format!("too many failed logins for {who}; try again in {wait} s"),

@@ -235,6 +235,7 @@ impl UnitCache {
             Err(poisoned) => *poisoned.into_inner() = snapshot.clone(),
         }
         tracing::debug!(seq, "unit snapshot rebuilt");
+        metrics::counter!("ntm_unit_snapshot_rebuilds_total").increment(1);
         Ok(snapshot)
     }
 
@@ -248,8 +249,15 @@ impl UnitCache {
                 tick.tick().await;
                 let Some(cache) = cache.upgrade() else { break };
                 match unit_seq(&db).await {
-                    Ok(seq) if seq > cache.current().seq => cache.invalidate(),
-                    Ok(_) => {}
+                    Ok(seq) => {
+                        let behind = std::cmp::max(seq - cache.current().seq, 0);
+                        metrics::gauge!("ntm_unit_feed_behind").set(behind as f64);
+                        metrics::gauge!("ntm_unit_poll_last_success_timestamp_seconds")
+                            .set(chrono::Utc::now().timestamp() as f64);
+                        if behind > 0 {
+                            cache.invalidate();
+                        }
+                    }
                     Err(e) => tracing::debug!(error = %e, "unit change poll failed"),
                 }
             }

@@ -15,6 +15,7 @@ mod idempotency;
 mod import;
 mod input;
 mod openapi;
+mod operations;
 mod recognitions;
 mod reference;
 mod reports;

@@ -61,6 +61,7 @@ impl<'a> AssessmentUpserter<'a> {
 impl Upserter for AssessmentUpserter<'_> {
     type Item = SyncAssessment;
     const KEY_FIELD: &'static str = "unit_code";
+    const ENTITY: &'static str = "assessment";
 
     fn key(item: &SyncAssessment) -> String {
         format!(

@@ -109,6 +109,8 @@ pub trait Upserter {
     type Item: serde::de::DeserializeOwned;
     /// The field a refusal that names no field (403, 409) is reported on.
     const KEY_FIELD: &'static str;
+    /// What the items are, for metrics (`unit`, `assessment`, `sponsorship`).
+    const ENTITY: &'static str;
     /// The natural key of an item, for results and logs.
     fn key(item: &Self::Item) -> String;
     /// Creates, updates or leaves the item, inside `txn` (a savepoint of its own).
@@ -219,6 +221,14 @@ pub async fn run<U: Upserter>(
                 }
             };
             on_item(&result);
+            let outcome = match result.status {
+                ItemStatus::Created => "created",
+                ItemStatus::Updated => "updated",
+                ItemStatus::Unchanged => "unchanged",
+                ItemStatus::Error => "error",
+            };
+            metrics::counter!("ntm_sync_items_total", "entity" => U::ENTITY, "outcome" => outcome)
+                .increment(1);
             results.push(result);
         }
         if dry_run {

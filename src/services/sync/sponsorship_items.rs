@@ -18,6 +18,7 @@ impl Upserter for SponsorshipUpserter<'_> {
     /// Matched by `agency_id`, `commune_code` and `starts_on`.
     type Item = NewSponsorship;
     const KEY_FIELD: &'static str = "commune_code";
+    const ENTITY: &'static str = "sponsorship";
 
     fn key(item: &NewSponsorship) -> String {
         format!(

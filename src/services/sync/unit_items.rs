@@ -62,6 +62,7 @@ pub struct UnitUpserter<'a> {
 impl Upserter for UnitUpserter<'_> {
     type Item = SyncUnit;
     const KEY_FIELD: &'static str = "code";
+    const ENTITY: &'static str = "unit";
 
     fn key(item: &SyncUnit) -> String {
         format!(

@@ -89,6 +89,20 @@ impl TestApp {
         address
     }
 
+    /// Another instance on this app's database with its configuration changed by
+    /// `adjust`: its base URL and the port of its metrics address, if it has one.
+    pub async fn instance_with(&self, adjust: impl FnOnce(&mut Config)) -> (String, Option<u16>) {
+        let mut config = test_config(self.database_url.clone(), ReferenceData::None);
+        adjust(&mut config);
+        let app = Application::build(config)
+            .await
+            .expect("build the instance");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let metrics = app.metrics_port();
+        tokio::spawn(app.run_until_stopped());
+        (address, metrics)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
