@@ -34,6 +34,12 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Copy a live SQLite database to FILE, consistent while the service writes (SQLite's
+    /// VACUUM INTO), and check the copy. PostgreSQL: use pg_dump (README, Backups).
+    Backup {
+        /// The copy to write (must not exist).
+        file: PathBuf,
+    },
     /// Check or prune the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),

@@ -52,6 +52,17 @@ async fn run(command: Command, config: ntm_api::config::Config) -> anyhow::Resul
             migration::Migrator::up(&db, None).await?;
             println!("migrations applied");
         }
+        Command::Backup { file } => {
+            let db = startup::connect(&config).await?;
+            let started = std::time::Instant::now();
+            let backup = services::backup::sqlite_online_copy(&db, &file).await?;
+            println!(
+                "{}: {} bytes, checked, in {:.1} s",
+                file.display(),
+                backup.bytes,
+                started.elapsed().as_secs_f64()
+            );
+        }
         Command::Openapi => {
             println!("{}", startup::openapi_document().to_pretty_json()?);
         }

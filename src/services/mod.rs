@@ -2,6 +2,7 @@
 //! line and the sync endpoints: one code path for each write.
 pub mod assessments;
 pub mod audit;
+pub mod backup;
 pub mod changes;
 pub mod criteria;
 pub mod designations;

@@ -23,6 +23,12 @@ pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 
 pub const USER_PASSWORD: &str = "user-password-for-tests";
 
+/// A new empty database of the kind under test, dropped (or deleted) with the guard: where a
+/// backup is restored. Its URL and the guard.
+pub async fn scratch_database() -> (String, impl Drop) {
+    empty_database().await
+}
+
 pub struct TestApp {
     pub address: String,
     /// The test database, for commands run against it (`ntm-api import …`).
