@@ -110,17 +110,30 @@ async fn a_backup_taken_while_writing_restores_every_committed_row() {
     let committed = Arc::new(Mutex::new(Vec::<i64>::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
-        let (client, url, token) = (app.client.clone(), app.url("/api/v1/agencies"), app.admin_token.clone());
+        let (client, url, token) = (
+            app.client.clone(),
+            app.url("/api/v1/agencies"),
+            app.admin_token.clone(),
+        );
         let (committed, stop) = (committed.clone(), stop.clone());
         tokio::spawn(async move {
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
                 n += 1;
                 let body = serde_json::json!({"name": format!("Đơn vị đỡ đầu {n}"), "kind": "state", "province_code": "42"});
-                let response = client.post(&url).bearer_auth(&token).json(&body).send().await.unwrap();
+                let response = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(response.status(), StatusCode::CREATED);
                 let created: serde_json::Value = response.json().await.unwrap();
-                committed.lock().unwrap().push(created["id"].as_i64().unwrap());
+                committed
+                    .lock()
+                    .unwrap()
+                    .push(created["id"].as_i64().unwrap());
             }
         })
     };
@@ -142,16 +155,32 @@ async fn a_backup_taken_while_writing_restores_every_committed_row() {
     } else {
         let dump = std::env::temp_dir().join(format!("ntm-backup-{}.dump", uuid::Uuid::new_v4()));
         let run = |program: &str, args: &[&str]| {
-            let out = std::process::Command::new(program).args(args).output().expect(program);
-            assert!(out.status.success(), "{program}: {}", String::from_utf8_lossy(&out.stderr));
+            let out = std::process::Command::new(program)
+                .args(args)
+                .output()
+                .expect(program);
+            assert!(
+                out.status.success(),
+                "{program}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         };
-        run("pg_dump", &["-Fc", "-d", &app.database_url, "-f", dump.to_str().unwrap()]);
-        run("pg_restore", &["--no-owner", "-d", &restored_url, dump.to_str().unwrap()]);
+        run(
+            "pg_dump",
+            &["-Fc", "-d", &app.database_url, "-f", dump.to_str().unwrap()],
+        );
+        run(
+            "pg_restore",
+            &["--no-owner", "-d", &restored_url, dump.to_str().unwrap()],
+        );
         std::fs::remove_file(&dump).ok();
     }
     stop.store(true, Ordering::Relaxed);
     writer.await.unwrap();
-    assert!(committed.lock().unwrap().len() > before.len(), "the writer went on during the backup");
+    assert!(
+        committed.lock().unwrap().len() > before.len(),
+        "the writer went on during the backup"
+    );
     // The service starts on the copy and finds every row committed before the backup.
     let url = restored_url.clone();
     let (address, _) = app.instance_with(move |c| c.database_url = url).await;
@@ -162,11 +191,193 @@ async fn a_backup_taken_while_writing_restores_every_committed_row() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), StatusCode::OK, "agency {id} is in the copy");
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "agency {id} is in the copy"
+        );
     }
     let copy = sea_orm::Database::connect(&restored_url).await.unwrap();
     let verified = ntm_api::services::audit::verify(&copy).await.unwrap();
     assert!(verified.breaks.is_empty(), "{:?}", verified.breaks);
     assert!(verified.entries as usize >= before.len());
     copy.close().await.ok();
+}
+
+/// SIGTERM under load (the real binary): requests in flight finish with whole answers, new
+/// connections are refused, no answer is cut mid-way, and the process exits cleanly within
+/// its grace period.
+#[tokio::test]
+async fn sigterm_under_load_finishes_what_is_in_flight_and_refuses_the_rest() {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    #[derive(Debug)]
+    enum Outcome {
+        /// A whole 200 answer whose JSON parsed.
+        Answered,
+        /// No connection, or closed before any answer began: refused, nothing half-done.
+        Refused,
+        /// Anything else: an answer cut or broken (shown by the assertions' Debug).
+        Broken(#[allow(dead_code)] String),
+    }
+
+    let app = TestApp::spawn().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ntm-api"))
+        .arg("serve")
+        .env("DATABASE_URL", &app.database_url)
+        .env("NTM_BIND", format!("127.0.0.1:{port}"))
+        .env("NTM_JWT_SECRET", crate::helpers::JWT_SECRET)
+        .env("NTM_SHUTDOWN_GRACE_SECONDS", "10")
+        .env("NTM_WORKERS", "2")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start ntm-api");
+    let base = format!("http://127.0.0.1:{port}");
+    // A new connection per request: each outcome is one connection's.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = client.get(format!("{base}/ready")).send().await {
+            if r.status() == StatusCode::OK {
+                break;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the service did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let log: Arc<Mutex<Vec<(Instant, Instant, Outcome)>>> = Arc::default();
+    let paths = [
+        "/api/v1/communes?province=42&per_page=100",
+        "/api/v1/reports/progress?province=42&year=2024",
+        "/api/v1/districts?province=42",
+    ];
+    let mut clients = Vec::new();
+    for n in 0..16 {
+        let (client, log) = (client.clone(), log.clone());
+        let url = format!("{base}{}", paths[n % paths.len()]);
+        clients.push(tokio::spawn(async move {
+            let mut refusals = 0;
+            while refusals < 3 {
+                let sent = Instant::now();
+                let outcome = match client.get(&url).send().await {
+                    Err(e) if e.is_connect() || (e.is_request() && !e.is_body()) => {
+                        Outcome::Refused
+                    }
+                    Err(e) => Outcome::Broken(e.to_string()),
+                    Ok(response) if response.status() != StatusCode::OK => {
+                        Outcome::Broken(format!("status {}", response.status()))
+                    }
+                    Ok(response) => match response.bytes().await {
+                        Ok(body) if serde_json::from_slice::<serde_json::Value>(&body).is_ok() => {
+                            Outcome::Answered
+                        }
+                        Ok(body) => Outcome::Broken(format!("a cut body of {} bytes", body.len())),
+                        Err(e) => Outcome::Broken(format!("reading the body: {e}")),
+                    },
+                };
+                if matches!(outcome, Outcome::Refused) {
+                    refusals += 1;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                log.lock().unwrap().push((sent, Instant::now(), outcome));
+            }
+        }));
+    }
+    // A long request in flight when the signal comes: a dry run of 1,000 villages (each
+    // checked and written in its own savepoint, then rolled back).
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let items: Vec<serde_json::Value> = (0..1000)
+        .map(|i| {
+            serde_json::json!({"level": "village", "code": format!("18850-t{i}"), "name": format!("Thôn {i}"),
+                "type": "thôn", "commune_code": "18850", "valid_from": "2024-01-01"})
+        })
+        .collect();
+    let long = {
+        let request = client
+            .post(format!("{base}/api/v1/sync/units"))
+            .bearer_auth(&app.admin_token)
+            .json(&serde_json::json!({"dry_run": true, "items": items}));
+        tokio::spawn(async move {
+            let sent = Instant::now();
+            let response = request.send().await.map_err(|e| e.to_string())?;
+            let status = response.status();
+            let body = response.bytes().await.map_err(|e| e.to_string())?;
+            Ok::<_, String>((status, body.len(), sent.elapsed()))
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let signalled = Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    for c in clients {
+        tokio::time::timeout(Duration::from_secs(30), c)
+            .await
+            .expect("the clients stop once refused")
+            .unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the process outlived its grace period"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "exit status {status}");
+    let (status, bytes, took) = long
+        .await
+        .unwrap()
+        .expect("the long request in flight at the signal is answered");
+    assert_eq!(
+        status,
+        StatusCode::MULTI_STATUS,
+        "{bytes} bytes in {took:?}"
+    );
+    assert!(
+        took > Duration::from_millis(200),
+        "it was in flight at the signal: {took:?}"
+    );
+    let log = log.lock().unwrap();
+    let broken: Vec<_> = log
+        .iter()
+        .filter(|(_, _, o)| matches!(o, Outcome::Broken(_)))
+        .collect();
+    assert!(broken.is_empty(), "answers cut or broken: {broken:?}");
+    let before = log.iter().filter(|(sent, _, _)| *sent < signalled).count();
+    let answered = log
+        .iter()
+        .filter(|(_, _, o)| matches!(o, Outcome::Answered))
+        .count();
+    assert!(
+        before > 16 && answered > 16,
+        "the load ran: {before} sent, {answered} answered"
+    );
+    // Requests sent well before the signal were accepted and in flight: all answered.
+    let margin = Duration::from_millis(100);
+    let lost: Vec<_> = log
+        .iter()
+        .filter(|(sent, _, o)| *sent + margin < signalled && !matches!(o, Outcome::Answered))
+        .collect();
+    assert!(lost.is_empty(), "in-flight requests not answered: {lost:?}");
 }
