@@ -40,6 +40,9 @@ pub enum Command {
         /// The copy to write (must not exist).
         file: PathBuf,
     },
+    /// Ask the running service's `GET /ready` on NTM_BIND (from inside its container: the
+    /// image's health check); exit 0 when it answers 200 within 3 s, 1 otherwise.
+    Ready,
     /// Check or prune the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),

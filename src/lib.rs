@@ -14,6 +14,7 @@ pub mod decode;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod health_probe;
 pub mod i18n;
 pub mod idempotency;
 pub mod import;

@@ -63,6 +63,13 @@ async fn run(command: Command, config: ntm_api::config::Config) -> anyhow::Resul
                 started.elapsed().as_secs_f64()
             );
         }
+        Command::Ready => {
+            if let Err(e) = ntm_api::health_probe::ready(&config.bind) {
+                eprintln!("not ready: {e}");
+                std::process::exit(1);
+            }
+            println!("ready");
+        }
         Command::Openapi => {
             println!("{}", startup::openapi_document().to_pretty_json()?);
         }

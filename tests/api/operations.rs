@@ -381,3 +381,25 @@ async fn sigterm_under_load_finishes_what_is_in_flight_and_refuses_the_rest() {
         .collect();
     assert!(lost.is_empty(), "in-flight requests not answered: {lost:?}");
 }
+
+/// The container's health check (`ntm-api ready`) passes only when `/ready` answers 200.
+#[tokio::test]
+async fn the_health_check_command_asks_ready() {
+    let app = TestApp::spawn().await;
+    let port = app.address.rsplit(':').next().unwrap().to_string();
+    let probe = |bind: String| {
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_ntm-api"))
+                .arg("ready")
+                .env("NTM_BIND", bind)
+                .env("RUST_LOG", "off")
+                .output()
+                .expect("run ntm-api ready")
+        })
+    };
+    let up = probe(format!("0.0.0.0:{port}")).await.unwrap();
+    assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let down = probe(format!("127.0.0.1:{free}")).await.unwrap();
+    assert_eq!(down.status.code(), Some(1));
+}
