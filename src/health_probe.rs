@@ -12,8 +12,12 @@ pub fn ready(bind: &str) -> Result<(), String> {
     let address = local_address(bind)?;
     let mut stream = TcpStream::connect_timeout(&address, LIMIT)
         .map_err(|e| format!("cannot connect to {address}: {e}"))?;
-    stream.set_read_timeout(Some(LIMIT)).map_err(|e| e.to_string())?;
-    stream.set_write_timeout(Some(LIMIT)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(LIMIT))
+        .map_err(|e| e.to_string())?;
+    stream
+        .set_write_timeout(Some(LIMIT))
+        .map_err(|e| e.to_string())?;
     let request = format!(
         "GET /ready HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nUser-Agent: ntm-api-ready\r\n\r\n"
     );
@@ -63,6 +67,9 @@ mod tests {
             super::local_address("0.0.0.0:8080").unwrap().to_string(),
             "127.0.0.1:8080"
         );
-        assert!(super::ready("127.0.0.1:1").is_err(), "nothing listens on port 1");
+        assert!(
+            super::ready("127.0.0.1:1").is_err(),
+            "nothing listens on port 1"
+        );
     }
 }

@@ -16,7 +16,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = cli.config;
-    telemetry::init(config.log_format.as_deref());
+    // Kept to the end: dropping it flushes the traces still pending.
+    let _telemetry = telemetry::init(config.log_format.as_deref());
     let command = cli.command.unwrap_or(Command::Serve);
     // What the command line writes is in the audit trail as `ntm-api <command>`.
     let context = match &command {

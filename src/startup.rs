@@ -304,14 +304,23 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(config.database_url.clone());
     // SQLite has one writer at a time and a page cache per connection: a few connections
     // serve it best.
-    let max = if config.database_url.starts_with("sqlite") {
+    let sqlite = config.database_url.starts_with("sqlite");
+    let max = if sqlite {
         config.db_max_connections.min(8)
     } else {
         config.db_max_connections
     };
+    // PostgreSQL: open every connection now, on the main runtime, and keep them. A
+    // connection's socket belongs to the runtime that opened it, and each HTTP worker has
+    // its own runtime, which ends when the worker stops: during a graceful shutdown an idle
+    // worker stops first, and a connection it had opened would die under a request still
+    // running on another worker (tests/api/operations.rs, sigterm_under_load_…). The pool's
+    // own task replaces a closed connection, on the main runtime too. (SQLite connections
+    // run on threads of their own.)
+    let min = if sqlite { 0 } else { max };
     options
         .max_connections(max)
-        .min_connections(0)
+        .min_connections(min)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false)

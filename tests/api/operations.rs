@@ -398,8 +398,194 @@ async fn the_health_check_command_asks_ready() {
         })
     };
     let up = probe(format!("0.0.0.0:{port}")).await.unwrap();
-    assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
-    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let down = probe(format!("127.0.0.1:{free}")).await.unwrap();
     assert_eq!(down.status.code(), Some(1));
+}
+
+/// With an OTLP endpoint configured (the real binary, OTLP/JSON to a collector played by
+/// the test): a request carrying a W3C `traceparent` is traced as a child of it, named by
+/// its route template with its status, the database queries as its child spans; and the
+/// log lines written while answering it carry its request id and trace id.
+#[tokio::test]
+async fn traces_continue_an_incoming_traceparent_down_to_the_queries() {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use actix_web::{web, App, HttpServer};
+    use serde_json::Value;
+
+    let app = TestApp::spawn().await;
+    // The collector: keeps every OTLP/JSON export it receives.
+    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let collector = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let collector_port = collector.local_addr().unwrap().port();
+    let store = received.clone();
+    let server = HttpServer::new(move || {
+        let store = store.clone();
+        App::new().route(
+            "/v1/traces",
+            web::post().to(move |body: web::Bytes| {
+                let store = store.clone();
+                async move {
+                    if let Ok(v) = serde_json::from_slice::<Value>(&body) {
+                        store.lock().unwrap().push(v);
+                    }
+                    actix_web::HttpResponse::Ok().json(serde_json::json!({}))
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .listen(collector)
+    .unwrap()
+    .run();
+    let collector_handle = server.handle();
+    tokio::spawn(server);
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_ntm-api"))
+        .arg("serve")
+        .env("DATABASE_URL", &app.database_url)
+        .env("NTM_BIND", format!("127.0.0.1:{port}"))
+        .env("NTM_JWT_SECRET", crate::helpers::JWT_SECRET)
+        .env("NTM_WORKERS", "1")
+        .env("NTM_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{collector_port}"),
+        )
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start ntm-api");
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while !matches!(app.client.get(format!("{base}/ready")).send().await, Ok(r) if r.status() == StatusCode::OK)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the service did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let parent = "00f067aa0ba902b7";
+    let response = app
+        .client
+        .post(format!("{base}/api/v1/auth/token"))
+        .header("traceparent", format!("00-{trace_id}-{parent}-01"))
+        .json(&serde_json::json!({"username": "admin", "password": crate::helpers::ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    // Stopping flushes the spans still pending.
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    collector_handle.stop(true).await;
+
+    let spans: Vec<Value> = received
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|export| {
+            export["resourceSpans"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .flat_map(|rs| rs["scopeSpans"].as_array().cloned().unwrap_or_default())
+        .flat_map(|ss| ss["spans"].as_array().cloned().unwrap_or_default())
+        .filter(|s| {
+            s["traceId"]
+                .as_str()
+                .is_some_and(|t| t.eq_ignore_ascii_case(trace_id))
+        })
+        .collect();
+    let attribute = |span: &Value, key: &str| -> Option<String> {
+        span["attributes"]
+            .as_array()?
+            .iter()
+            .find(|a| a["key"] == key)
+            .map(|a| {
+                let v = &a["value"];
+                v["stringValue"]
+                    .as_str()
+                    .map(str::to_string)
+                    .or_else(|| v["intValue"].as_str().map(str::to_string))
+                    .or_else(|| v["intValue"].as_i64().map(|i| i.to_string()))
+                    .unwrap_or_default()
+            })
+    };
+    let root = spans
+        .iter()
+        .find(|s| {
+            s["parentSpanId"]
+                .as_str()
+                .is_some_and(|p| p.eq_ignore_ascii_case(parent))
+        })
+        .unwrap_or_else(|| panic!("no span continues the traceparent: {spans:#?}"));
+    assert_eq!(root["name"], "POST /api/v1/auth/token", "{root:#}");
+    assert_eq!(
+        attribute(root, "http.route").as_deref(),
+        Some("/api/v1/auth/token"),
+        "{root:#}"
+    );
+    let status = attribute(root, "http.response.status_code")
+        .or_else(|| attribute(root, "http.status_code"));
+    assert_eq!(status.as_deref(), Some("200"), "{root:#}");
+    let root_id = root["spanId"].as_str().unwrap();
+    // The queries of the login (the user, the throttle, the audit entry) under it.
+    let under = |id: &str| spans.iter().filter(|s| s["parentSpanId"] == id).count();
+    let descendants: usize = spans
+        .iter()
+        .filter(|s| s["parentSpanId"] == root_id)
+        .map(|s| 1 + under(s["spanId"].as_str().unwrap()))
+        .sum();
+    assert!(
+        descendants >= 2,
+        "query spans under the request: {spans:#?}"
+    );
+    // Every log line written inside the request names it.
+    let logs = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    let issued: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["fields"]["message"] == "token issued")
+        .collect();
+    assert_eq!(issued.len(), 1, "{logs}");
+    assert_eq!(
+        issued[0]["span"]["request_id"],
+        request_id.as_str(),
+        "{:#}",
+        issued[0]
+    );
+    assert_eq!(issued[0]["span"]["trace_id"], trace_id, "{:#}", issued[0]);
 }

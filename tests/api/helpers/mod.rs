@@ -58,7 +58,7 @@ impl TestApp {
 
     async fn start(config: Config, guard: DbGuard) -> TestApp {
         if std::env::var("TEST_LOG").is_ok() {
-            ntm_api::telemetry::init(None);
+            std::mem::forget(ntm_api::telemetry::init(None));
         }
         let database_url = config.database_url.clone();
         let app = Application::build(config)
