@@ -1,6 +1,6 @@
 //! `/criteria-sets` and `/criteria-versions`: the criteria and their legal revisions.
 use crate::error::ErrorCode;
-use actix_web::{delete, get, post, put, web, HttpResponse};
+use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -256,6 +256,7 @@ pub async fn create_version(
 )]
 #[get("/criteria-versions/{id}")]
 pub async fn get_version(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: MaybeCaller,
     id: web::Path<i32>,
@@ -263,7 +264,7 @@ pub async fn get_version(
     // Published versions are public and their trees immutable: served from memory
     // (services::criteria::rendered). Drafts are read and checked every time.
     if let Some(hit) = state.criteria_versions.get(*id) {
-        return Ok(rendered(&hit));
+        return Ok(rendered(&req, &hit));
     }
     let (set, version) = service::get_visible(&state.db, caller.0.as_ref(), *id).await?;
     let view = service::view(&set, &version)?;
@@ -274,17 +275,43 @@ pub async fn get_version(
     let hit = state
         .criteria_versions
         .put(version.id, version.row_version, json);
-    Ok(rendered(&hit))
+    Ok(rendered(&req, &hit))
 }
 
-fn rendered(hit: &service::rendered::Rendered) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((
-            actix_web::http::header::ETAG,
-            crate::extract::etag(hit.id, hit.row_version),
-        ))
-        .content_type(actix_web::http::header::ContentType::json())
-        .body(hit.json.as_str().to_owned())
+/// A kept rendering, gzip-compressed already when the client accepts it (the compression
+/// middleware leaves an answer that has its `Content-Encoding`).
+fn rendered(req: &HttpRequest, hit: &service::rendered::Rendered) -> HttpResponse {
+    use actix_web::http::header;
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header((header::ETAG, crate::extract::etag(hit.id, hit.row_version)))
+        .insert_header((header::VARY, "Accept-Encoding"))
+        .content_type(header::ContentType::json());
+    if accepts_gzip(req) {
+        response
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(hit.gzip.clone())
+    } else {
+        response.body(hit.json.clone())
+    }
+}
+
+/// Whether `Accept-Encoding` takes gzip (by name or `*`, and not with `q=0`).
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(actix_web::http::header::ACCEPT_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
 }
 
 async fn load_for_write(

@@ -7,9 +7,15 @@
 //! when a revision is published, which the publish handler of this instance tells
 //! [`RenderedVersions::forget_all`]). Another instance's publish reaches this one within
 //! [`TTL`]. Drafts are never kept: who may read them depends on the caller.
+//!
+//! Each rendering is also kept gzip-compressed, made once when it is stored: compressing
+//! ~100 KB of JSON on every request was most of what such a read still cost (issue 17).
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::io::Write;
+use std::sync::RwLock;
 use std::time::{Duration, Instant};
+
+use bytes::Bytes;
 
 /// How long a rendered version is served without reading the database.
 pub const TTL: Duration = Duration::from_secs(5);
@@ -17,12 +23,15 @@ pub const TTL: Duration = Duration::from_secs(5);
 /// Versions kept at most (national and provincial sets have a few dozen).
 const MAX_ENTRIES: usize = 1_000;
 
-/// A version's JSON as `GET` answers it, with what its `ETag` is made of.
+/// A version's JSON as `GET` answers it, with what its `ETag` is made of. The bodies are
+/// shared, not copied, by every answer.
 #[derive(Debug, Clone)]
 pub struct Rendered {
     pub id: i32,
     pub row_version: i32,
-    pub json: Arc<String>,
+    pub json: Bytes,
+    /// The same JSON, gzip-compressed (for `Accept-Encoding: gzip`).
+    pub gzip: Bytes,
     at: Instant,
 }
 
@@ -43,7 +52,8 @@ impl RenderedVersions {
         let rendered = Rendered {
             id,
             row_version,
-            json: Arc::new(json),
+            gzip: gzip(json.as_bytes()),
+            json: Bytes::from(json),
             at: Instant::now(),
         };
         if let Ok(mut entries) = self.entries.write() {
@@ -63,6 +73,17 @@ impl RenderedVersions {
     }
 }
 
+/// `bytes` gzip-compressed at the default level (as the response middleware would).
+fn gzip(bytes: &[u8]) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4),
+        flate2::Compression::default(),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    Bytes::from(encoder.finish().unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,7 +94,14 @@ mod tests {
         assert!(cache.get(1).is_none());
         cache.put(1, 3, "{}".into());
         let hit = cache.get(1).expect("kept");
-        assert_eq!((hit.id, hit.row_version, hit.json.as_str()), (1, 3, "{}"));
+        assert_eq!((hit.id, hit.row_version, &hit.json[..]), (1, 3, &b"{}"[..]));
+        let mut unzipped = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::GzDecoder::new(&hit.gzip[..]),
+            &mut unzipped,
+        )
+        .unwrap();
+        assert_eq!(unzipped, "{}");
         cache.forget_all();
         assert!(cache.get(1).is_none());
     }

@@ -261,3 +261,43 @@ async fn a_viewer_lists_drafts_and_the_public_only_published_versions() {
         (Some(2), Some(1))
     );
 }
+
+/// A published version is answered gzip-compressed to clients that accept it (compressed
+/// once, when kept in memory), the same JSON with the same ETag as uncompressed.
+#[tokio::test]
+async fn a_published_version_is_the_same_json_compressed_or_not() {
+    use std::io::Read;
+    let app = TestApp::spawn().await;
+    let id = app.ha_tinh_version().await;
+    let path = app.url(&format!("/api/v1/criteria-versions/{id}"));
+    // The first read renders and keeps the version; the second is answered from memory.
+    for _ in 0..2 {
+        let plain = app.client.get(&path).send().await.unwrap();
+        assert!(plain.headers().get("content-encoding").is_none());
+        let etag = plain.headers()["etag"].clone();
+        let plain: Value = plain.json().await.unwrap();
+        let zipped = app
+            .client
+            .get(&path)
+            .header("Accept-Encoding", "br, gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(zipped.headers()["content-encoding"], "gzip");
+        assert_eq!(zipped.headers()["etag"], etag);
+        let bytes = zipped.bytes().await.unwrap();
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), plain);
+        let refused = app
+            .client
+            .get(&path)
+            .header("Accept-Encoding", "gzip;q=0")
+            .send()
+            .await
+            .unwrap();
+        assert!(refused.headers().get("content-encoding").is_none());
+    }
+}
