@@ -6,8 +6,10 @@
 //!   `method`, `route` (the route template, e.g. `/api/v1/communes/{code}`; `unmatched` for
 //!   paths no route takes, so a scanner cannot blow up the series) and `status`;
 //! - `ntm_db_pool_connections` by `state` (`in_use`, `idle`) and `ntm_db_pool_max`,
-//!   sampled at each scrape (sqlx does not count the tasks waiting for a connection; the
-//!   time a request waits shows in its latency);
+//!   sampled at each scrape, and `ntm_db_pool_acquire_seconds`: how long the scrape itself
+//!   waited for a connection (up to 1 s). sqlx does not count the tasks waiting for a
+//!   connection, so waiting is measured by taking one: near 0 while connections are free,
+//!   rising when requests queue for them;
 //! - `ntm_unit_snapshot_rebuilds_total`, `ntm_unit_feed_behind` (unit changes in the feed
 //!   not yet in this process's snapshot) and `ntm_unit_poll_last_success_timestamp_seconds`
 //!   (alert on `time() - x` growing: the poller cannot reach the database);
@@ -21,7 +23,7 @@
 //! and/or on the public address behind `Authorization: Bearer $NTM_METRICS_TOKEN`. Without a
 //! token the public address answers `/metrics` with 404.
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -109,16 +111,16 @@ pub async fn public_metrics(
             .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\""))
             .finish();
     }
-    render(&db)
+    render(&db).await
 }
 
 /// `GET /metrics` on the metrics address (no token: the address is the protection).
 pub async fn private_metrics(db: web::Data<DatabaseConnection>) -> HttpResponse {
-    render(&db)
+    render(&db).await
 }
 
-fn render(db: &DatabaseConnection) -> HttpResponse {
-    sample_pool(db);
+async fn render(db: &DatabaseConnection) -> HttpResponse {
+    sample_pool(db).await;
     HttpResponse::Ok()
         .insert_header((
             header::CONTENT_TYPE,
@@ -127,27 +129,26 @@ fn render(db: &DatabaseConnection) -> HttpResponse {
         .body(handle().render())
 }
 
-/// The pool's connections now.
-fn sample_pool(db: &DatabaseConnection) {
+/// The pool's connections now, and how long taking one takes.
+async fn sample_pool(db: &DatabaseConnection) {
+    const PATIENCE: Duration = Duration::from_secs(1);
+    let started = Instant::now();
     let (size, idle, max) = match db.get_database_backend() {
         DatabaseBackend::Sqlite => {
             let pool = db.get_sqlite_connection_pool();
-            (
-                pool.size(),
-                pool.num_idle() as u32,
-                pool.options().get_max_connections(),
-            )
+            let (size, idle) = (pool.size(), pool.num_idle() as u32);
+            let _ = tokio::time::timeout(PATIENCE, pool.acquire()).await;
+            (size, idle, pool.options().get_max_connections())
         }
         DatabaseBackend::Postgres => {
             let pool = db.get_postgres_connection_pool();
-            (
-                pool.size(),
-                pool.num_idle() as u32,
-                pool.options().get_max_connections(),
-            )
+            let (size, idle) = (pool.size(), pool.num_idle() as u32);
+            let _ = tokio::time::timeout(PATIENCE, pool.acquire()).await;
+            (size, idle, pool.options().get_max_connections())
         }
         _ => return,
     };
+    metrics::gauge!("ntm_db_pool_acquire_seconds").set(started.elapsed().as_secs_f64());
     metrics::gauge!("ntm_db_pool_connections", "state" => "in_use")
         .set(f64::from(size.saturating_sub(idle)));
     metrics::gauge!("ntm_db_pool_connections", "state" => "idle").set(f64::from(idle));

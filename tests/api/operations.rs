@@ -91,6 +91,12 @@ async fn metrics_are_never_public_and_count_requests_by_route_template() {
         "raw paths are not labels"
     );
     assert!(sample(&text, "ntm_db_pool_connections", &[r#"state="idle""#]).is_some());
+    let waited = text
+        .lines()
+        .find_map(|l| l.strip_prefix("ntm_db_pool_acquire_seconds "))
+        .and_then(|v| v.parse::<f64>().ok())
+        .expect("the pool's waiting time");
+    assert!((0.0..1.5).contains(&waited), "{waited}");
     assert!(sample(&text, "ntm_build_info", &["version="]) == Some(1.0));
     // The token opens the public address too.
     let text = scrape(public, Some("scrape-secret-0123456789")).await;
