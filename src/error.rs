@@ -244,9 +244,10 @@ impl ApiError {
                 "The resource changed since you read it",
             ),
             Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
-            Self::UnsupportedMediaType(_) => {
-                ("unsupported-media-type", "The request body must be JSON")
-            }
+            Self::UnsupportedMediaType(_) => (
+                "unsupported-media-type",
+                "The request body is not of a type this endpoint takes",
+            ),
             Self::Validation(_) => ("validation", "The request has invalid fields"),
             Self::Unprocessable(_) => ("unprocessable", "The request cannot be carried out"),
             Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),

@@ -79,7 +79,10 @@ const ENTRIES: &[(&str, &str)] = &[
         "Dữ liệu đã thay đổi kể từ khi bạn đọc",
     ),
     (r"^The request body is too large$", "Nội dung yêu cầu quá lớn"),
-    (r"^The request body must be JSON$", "Nội dung yêu cầu phải là JSON"),
+    (
+        r"^The request body is not of a type this endpoint takes$",
+        "Kiểu nội dung của yêu cầu không được chấp nhận ở đây",
+    ),
     (r"^The request has invalid fields$", "Yêu cầu có trường không hợp lệ"),
     (r"^The request cannot be carried out$", "Không thể thực hiện yêu cầu"),
     (r"^Too many requests$", "Quá nhiều yêu cầu"),
@@ -520,6 +523,92 @@ const ENTRIES: &[(&str, &str)] = &[
     (
         r"^an assessment that is (?P<status>\w+) cannot be (?P<done>\w+)$",
         "đánh giá ở trạng thái $status thì không thể $done",
+    ),
+    // Designations of communes (services/designations.rs).
+    (
+        r"^designation (?P<id>\d+) already marks commune (?P<code>\S+) from (?P<from>\S+) to (?P<to>\S+): withdraw it first$",
+        "xã $code đã được đánh dấu (đánh dấu $id) từ ngày $from đến ngày $to: hãy rút đánh dấu đó trước",
+    ),
+    (
+        r"^designation (?P<id>\d+) already marks commune (?P<code>\S+) from (?P<from>\S+): withdraw it first$",
+        "xã $code đã được đánh dấu (đánh dấu $id) từ ngày $from: hãy rút đánh dấu đó trước",
+    ),
+    // Criteria spreadsheets (services/criteria/csv.rs, extract.rs).
+    (
+        r"^send the spreadsheet as CSV with `Content-Type: text/csv`$",
+        "hãy gửi bảng tính dạng CSV với `Content-Type: text/csv`",
+    ),
+    (
+        r#"^the file is not UTF-8 text: in Excel, save it as "CSV UTF-8"$"#,
+        r#"tệp không phải văn bản UTF-8: trong Excel, hãy lưu dưới dạng "CSV UTF-8""#,
+    ),
+    (
+        r"^the file is empty: its first line must name the columns, (?P<cols>\S+)$",
+        "tệp trống: dòng đầu phải ghi tên các cột, $cols",
+    ),
+    (
+        r"^the file cannot be read: (?P<cause>.+)$",
+        "không đọc được tệp: $cause",
+    ),
+    (r"^the column (?P<col>\w+) is there twice$", "cột $col xuất hiện hai lần"),
+    (
+        r#"^unknown column "(?P<cell>.*)"; the columns are (?P<cols>\S+)$"#,
+        r#"không có cột "$cell"; các cột là $cols"#,
+    ),
+    (r"^the column (?P<col>\w+) is missing$", "thiếu cột $col"),
+    (
+        r"^a cell outside the named columns has text: give its column a name of the header or empty it$",
+        "một ô nằm ngoài các cột có tên lại có nội dung: hãy đặt tên cột đó theo dòng tiêu đề hoặc xóa ô",
+    ),
+    (
+        r#"^required: the code of the criterion, e.g. "5"$"#,
+        r#"bắt buộc: mã tiêu chí, ví dụ "5""#,
+    ),
+    (
+        r#"^required when (?P<col>\w+) is given: the code of the indicator, e.g. "5.1"$"#,
+        r#"bắt buộc khi có $col: mã chỉ tiêu, ví dụ "5.1""#,
+    ),
+    (
+        r"^criterion (?P<code>\S+) appears again on line (?P<line>\d+) \(its rows begin on line (?P<first>\d+)\): keep its rows together$",
+        "tiêu chí $code xuất hiện lại ở dòng $line (các dòng của nó bắt đầu từ dòng $first): hãy để các dòng của nó liền nhau",
+    ),
+    (
+        r"^indicator (?P<code>\S+) appears again on line (?P<line>\d+) \(its rows begin on line (?P<first>\d+)\): keep its rows together$",
+        "chỉ tiêu $code xuất hiện lại ở dòng $line (các dòng của nó bắt đầu từ dòng $first): hãy để các dòng của nó liền nhau",
+    ),
+    (
+        r"^differs from line (?P<first>\d+): every row of criterion (?P<code>\S+) must have the same (?P<col>\w+)$",
+        "khác với dòng $first: mọi dòng của tiêu chí $code phải có cùng $col",
+    ),
+    (
+        r"^differs from line (?P<first>\d+): every row of indicator (?P<code>\S+) must have the same (?P<col>\w+)$",
+        "khác với dòng $first: mọi dòng của chỉ tiêu $code phải có cùng $col",
+    ),
+    (
+        r"^a boolean indicator has no thresholds: leave region, commune_group, year and value empty$",
+        "chỉ tiêu đạt/không đạt không có ngưỡng: hãy để trống region, commune_group, year và value",
+    ),
+    (
+        r"^required when region, commune_group or year is given: the threshold$",
+        "bắt buộc khi có region, commune_group hoặc year: giá trị ngưỡng",
+    ),
+    (r"^required: a whole number$", "bắt buộc: một số nguyên"),
+    (
+        r#"^"(?P<cell>.*)" is not a whole number$"#,
+        r#""$cell" không phải số nguyên"#,
+    ),
+    (
+        r#"^"(?P<cell>.*)" is not a number, e.g. (?P<ex1>.+) or (?P<ex2>\S+)$"#,
+        r#""$cell" không phải là số, ví dụ $ex1 hoặc $ex2"#,
+    ),
+    (
+        r#"^"(?P<cell>.*)" is not one of true, false, yes, no, 1, 0, x or empty$"#,
+        r#""$cell" không thuộc các giá trị true, false, yes, no, 1, 0, x hoặc để trống"#,
+    ),
+    (r"^required: one of (?P<names>.+)$", "bắt buộc: một trong $names"),
+    (
+        r#"^"(?P<cell>.*)" is not one of (?P<names>.+)$"#,
+        r#""$cell" không thuộc $names"#,
     ),
     // Criteria sets and versions (services/criteria/, domain/criteria.rs).
     (
@@ -1099,6 +1188,96 @@ mod tests {
     /// Real English texts (as the service writes them, with realistic values) and their
     /// expected Vietnamese. Every entry of the catalogue is reached by one of them.
     const EXAMPLES: &[(&str, &str)] = &[
+        // Designations and criteria spreadsheets.
+        (
+            "designation 3 already marks commune 18850 from 2022-03-08 to 2025-12-31: withdraw it first",
+            "xã 18850 đã được đánh dấu (đánh dấu 3) từ ngày 2022-03-08 đến ngày 2025-12-31: hãy rút đánh dấu đó trước",
+        ),
+        (
+            "designation 3 already marks commune 18850 from 2022-03-08: withdraw it first",
+            "xã 18850 đã được đánh dấu (đánh dấu 3) từ ngày 2022-03-08: hãy rút đánh dấu đó trước",
+        ),
+        ("designation 3 was not found", "không tìm thấy đánh dấu xã 3"),
+        (
+            "send the spreadsheet as CSV with `Content-Type: text/csv`",
+            "hãy gửi bảng tính dạng CSV với `Content-Type: text/csv`",
+        ),
+        (
+            "the file is not UTF-8 text: in Excel, save it as \"CSV UTF-8\"",
+            "tệp không phải văn bản UTF-8: trong Excel, hãy lưu dưới dạng \"CSV UTF-8\"",
+        ),
+        (
+            "the file is empty: its first line must name the columns, criterion_number,criterion_code",
+            "tệp trống: dòng đầu phải ghi tên các cột, criterion_number,criterion_code",
+        ),
+        (
+            "the file cannot be read: CSV error: record 2 (line: 3, byte: 40): found record with 3 fields",
+            "không đọc được tệp: CSV error: record 2 (line: 3, byte: 40): found record with 3 fields",
+        ),
+        ("the column region is there twice", "cột region xuất hiện hai lần"),
+        (
+            "unknown column \"vùng\"; the columns are criterion_number,region",
+            "không có cột \"vùng\"; các cột là criterion_number,region",
+        ),
+        ("the column indicator_kind is missing", "thiếu cột indicator_kind"),
+        (
+            "a cell outside the named columns has text: give its column a name of the header or empty it",
+            "một ô nằm ngoài các cột có tên lại có nội dung: hãy đặt tên cột đó theo dòng tiêu đề hoặc xóa ô",
+        ),
+        (
+            "required: the code of the criterion, e.g. \"5\"",
+            "bắt buộc: mã tiêu chí, ví dụ \"5\"",
+        ),
+        (
+            "required when indicator_name is given: the code of the indicator, e.g. \"5.1\"",
+            "bắt buộc khi có indicator_name: mã chỉ tiêu, ví dụ \"5.1\"",
+        ),
+        (
+            "criterion 3 appears again on line 12 (its rows begin on line 4): keep its rows together",
+            "tiêu chí 3 xuất hiện lại ở dòng 12 (các dòng của nó bắt đầu từ dòng 4): hãy để các dòng của nó liền nhau",
+        ),
+        (
+            "indicator 3.1 appears again on line 12 (its rows begin on line 4): keep its rows together",
+            "chỉ tiêu 3.1 xuất hiện lại ở dòng 12 (các dòng của nó bắt đầu từ dòng 4): hãy để các dòng của nó liền nhau",
+        ),
+        (
+            "differs from line 4: every row of criterion 10 must have the same criterion_name",
+            "khác với dòng 4: mọi dòng của tiêu chí 10 phải có cùng criterion_name",
+        ),
+        (
+            "differs from line 4: every row of indicator 10 must have the same indicator_unit",
+            "khác với dòng 4: mọi dòng của chỉ tiêu 10 phải có cùng indicator_unit",
+        ),
+        (
+            "a boolean indicator has no thresholds: leave region, commune_group, year and value empty",
+            "chỉ tiêu đạt/không đạt không có ngưỡng: hãy để trống region, commune_group, year và value",
+        ),
+        (
+            "required when region, commune_group or year is given: the threshold",
+            "bắt buộc khi có region, commune_group hoặc year: giá trị ngưỡng",
+        ),
+        ("required: a whole number", "bắt buộc: một số nguyên"),
+        ("\"2020a\" is not a whole number", "\"2020a\" không phải số nguyên"),
+        (
+            "\"bốn lăm\" is not a number, e.g. 45 or 24.5",
+            "\"bốn lăm\" không phải là số, ví dụ 45 hoặc 24.5",
+        ),
+        (
+            "\"x\" is not a number, e.g. 45, 24.5 or 24,5",
+            "\"x\" không phải là số, ví dụ 45, 24.5 hoặc 24,5",
+        ),
+        (
+            "\"có\" is not one of true, false, yes, no, 1, 0, x or empty",
+            "\"có\" không thuộc các giá trị true, false, yes, no, 1, 0, x hoặc để trống",
+        ),
+        (
+            "required: one of boolean, min, max",
+            "bắt buộc: một trong boolean, min, max",
+        ),
+        (
+            "\"mars\" is not one of northern_midlands_mountains, red_river_delta",
+            "\"mars\" không thuộc northern_midlands_mountains, red_river_delta",
+        ),
         // Titles.
         ("The request could not be read", "Không đọc được yêu cầu"),
         ("Authentication is required", "Cần đăng nhập"),
@@ -1120,7 +1299,10 @@ mod tests {
             "Dữ liệu đã thay đổi kể từ khi bạn đọc",
         ),
         ("The request body is too large", "Nội dung yêu cầu quá lớn"),
-        ("The request body must be JSON", "Nội dung yêu cầu phải là JSON"),
+        (
+            "The request body is not of a type this endpoint takes",
+            "Kiểu nội dung của yêu cầu không được chấp nhận ở đây",
+        ),
         ("The request has invalid fields", "Yêu cầu có trường không hợp lệ"),
         ("The request cannot be carried out", "Không thể thực hiện yêu cầu"),
         ("Too many requests", "Quá nhiều yêu cầu"),
@@ -1928,7 +2110,7 @@ mod tests {
             "The request conflicts with current data",
             "The resource changed since you read it",
             "The request body is too large",
-            "The request body must be JSON",
+            "The request body is not of a type this endpoint takes",
             "The request has invalid fields",
             "The request cannot be carried out",
             "Too many requests",

@@ -174,6 +174,23 @@ async fn a_bad_row_on_line_7_is_named_and_nothing_is_written() {
         .unwrap();
     let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
     assert_eq!(error_fields(&problem), ["lines[7].region"]);
+    // In Vietnamese for a clerk who asks for it.
+    let response = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/criteria-versions/{id}/criteria"),
+            Some(&app.admin_token),
+        )
+        .header("If-Match", etag.clone())
+        .header("Content-Type", "text/csv")
+        .header("Accept-Language", "vi")
+        .body(bad.clone())
+        .send()
+        .await
+        .unwrap();
+    let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let message = problem["errors"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("\"mars\" không thuộc"), "{message}");
     let after = app
         .get_ok(
             &format!("/api/v1/criteria-versions/{id}"),
