@@ -115,12 +115,7 @@ async fn csv_draft(
         Some((label, effective_from)) => {
             let input = RevisionInput {
                 label,
-                legal_document: service::LegalDocument {
-                    number: found.legal_number.clone(),
-                    title: found.legal_title.clone(),
-                    issuer: found.legal_issuer.clone(),
-                    signed_on: found.legal_signed_on,
-                },
+                legal_document: service::LegalDocument::of(&found),
                 effective_from,
                 effective_to: None,
             };

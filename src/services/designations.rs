@@ -115,6 +115,18 @@ pub fn scope_of(m: &unit_designation::Model) -> Scope {
     }
 }
 
+/// The region whose thresholds apply to `unit`: the designation's when one is in force,
+/// otherwise the unit's own.
+pub fn threshold_region(
+    unit: &entity::unit::Model,
+    designation: Option<&unit_designation::Model>,
+) -> Option<Region> {
+    match designation {
+        Some(d) => Some(d.kind.judged_as()),
+        None => unit.region,
+    }
+}
+
 /// The designation of the commune `unit` in force on `on`, if any.
 pub async fn in_force<C: ConnectionTrait>(
     db: &C,

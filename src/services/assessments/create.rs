@@ -31,10 +31,7 @@ impl PreparedAssessment {
     /// The region whose thresholds apply: the designation's when the commune carries one
     /// on the date, otherwise the unit's own.
     pub fn threshold_region(&self) -> Option<Region> {
-        match &self.designation {
-            Some(d) => Some(d.kind.judged_as()),
-            None => self.unit.region,
-        }
+        crate::services::designations::threshold_region(&self.unit, self.designation.as_ref())
     }
 
     pub fn scope(&self) -> Scope {

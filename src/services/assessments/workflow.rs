@@ -195,10 +195,7 @@ pub async fn judge_again<C: ConnectionTrait>(
             continue;
         };
         let designation = crate::services::designations::in_force(db, &unit, m.assessed_on).await?;
-        let region = designation
-            .as_ref()
-            .map(|d| d.kind.judged_as())
-            .or(unit.region);
+        let region = crate::services::designations::threshold_region(&unit, designation.as_ref());
         let designation_id = designation.as_ref().map(|d| d.id);
         if region == m.region && designation_id == m.designation_id {
             continue;

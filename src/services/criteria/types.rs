@@ -148,7 +148,31 @@ pub struct VersionView {
     pub criteria: Vec<Criterion>,
 }
 
+impl LegalDocument {
+    /// The legal document a stored version rests on.
+    pub fn of(v: &criteria_version::Model) -> Self {
+        LegalDocument {
+            number: v.legal_number.clone(),
+            title: v.legal_title.clone(),
+            issuer: v.legal_issuer.clone(),
+            signed_on: v.legal_signed_on,
+        }
+    }
+}
+
 pub fn summary(set: &criteria_set::Model, v: &criteria_version::Model) -> VersionSummary {
+    let complete = tree_of(v)
+        .map(|tree| completeness(&tree, period_years(v)).complete)
+        .unwrap_or(false);
+    summary_with(set, v, complete)
+}
+
+/// [`summary`] when the caller already knows whether the version is complete.
+fn summary_with(
+    set: &criteria_set::Model,
+    v: &criteria_version::Model,
+    complete: bool,
+) -> VersionSummary {
     VersionSummary {
         id: v.id,
         set_id: set.id,
@@ -156,12 +180,7 @@ pub fn summary(set: &criteria_set::Model, v: &criteria_version::Model) -> Versio
         level: set.level,
         scope: set.scope.clone(),
         label: v.label.clone(),
-        legal_document: LegalDocument {
-            number: v.legal_number.clone(),
-            title: v.legal_title.clone(),
-            issuer: v.legal_issuer.clone(),
-            signed_on: v.legal_signed_on,
-        },
+        legal_document: LegalDocument::of(v),
         effective_from: v.effective_from,
         effective_to: v.effective_to,
         status: v.status,
@@ -170,9 +189,7 @@ pub fn summary(set: &criteria_set::Model, v: &criteria_version::Model) -> Versio
         source_note: v.source_note.clone(),
         criteria_count: v.criteria_count,
         indicator_count: v.indicator_count,
-        complete: tree_of(v)
-            .map(|tree| completeness(&tree, period_years(v)).complete)
-            .unwrap_or(false),
+        complete,
     }
 }
 
@@ -198,10 +215,12 @@ pub fn tree_of(v: &criteria_version::Model) -> Result<Vec<Criterion>> {
 }
 
 pub fn view(set: &criteria_set::Model, v: &criteria_version::Model) -> Result<VersionView> {
+    // The tree is parsed and judged once, for both the summary and the completeness.
     let criteria = tree_of(v)?;
+    let completeness = completeness(&criteria, period_years(v));
     Ok(VersionView {
-        summary: summary(set, v),
-        completeness: completeness(&criteria, period_years(v)),
+        summary: summary_with(set, v, completeness.complete),
+        completeness,
         criteria,
     })
 }

@@ -457,12 +457,7 @@ pub async fn replace_tree<C: ConnectionTrait>(
     let input = VersionInput {
         set_id: current.set_id,
         label: current.label.clone(),
-        legal_document: LegalDocument {
-            number: current.legal_number.clone(),
-            title: current.legal_title.clone(),
-            issuer: current.legal_issuer.clone(),
-            signed_on: current.legal_signed_on,
-        },
+        legal_document: LegalDocument::of(current),
         effective_from: current.effective_from,
         effective_to: current.effective_to,
         revises: current.revises_id,
