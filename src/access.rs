@@ -207,6 +207,27 @@ pub fn may_read_draft(caller: Option<&Caller>, place: &Scope) -> bool {
     caller.is_some_and(|c| c.grant == Grant::Viewer || c.covers(place))
 }
 
+/// A document's parent as the rules of documents see it (`docs/ROLES.md`, Documents):
+/// documents follow their parent.
+#[derive(Debug, Clone)]
+pub struct DocumentParentAccess {
+    /// What editing the parent takes: the same permission attaches and removes documents.
+    pub edit: Permission,
+    /// Where the parent sits.
+    pub scope: Scope,
+    /// Whether the parent is a draft (an assessment being written or returned to draft).
+    pub draft: bool,
+    /// Why the parent can no longer change, when it cannot (documents are then fixed).
+    pub closed: Option<String>,
+}
+
+/// Whether a caller (or an anonymous one) reads the documents of a parent it may read:
+/// those of a non-draft as the parent itself; those of a draft only its own people (the
+/// scope's officers, never a viewer: a viewer reads a draft's figures, not its papers).
+pub fn may_read_documents(caller: Option<&Caller>, parent: &DocumentParentAccess) -> bool {
+    !parent.draft || caller.is_some_and(|c| c.grant != Grant::Viewer && c.covers(&parent.scope))
+}
+
 /// What a caller reads of the change feed (`GET /changes`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeedReach {
@@ -379,6 +400,17 @@ impl Caller {
                 "agency {agency_id} belongs to province {p}; a sponsorship needs a national \
                  agency or one of your province"
             ))),
+        }
+    }
+
+    /// 403 unless the caller may attach documents to (and remove them from) `parent`:
+    /// whoever may edit the parent, where its scope is; then 409 while the parent can no
+    /// longer change (an assessment sent on past draft, a revoked recognition).
+    pub fn ensure_may_attach(&self, parent: &DocumentParentAccess) -> Result<()> {
+        self.ensure(parent.edit, &parent.scope)?;
+        match &parent.closed {
+            Some(why) => Err(ApiError::conflict(why.clone())),
+            None => Ok(()),
         }
     }
 

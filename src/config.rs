@@ -46,6 +46,25 @@ pub enum Command {
     /// Check or prune the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Check the document storage against the database.
+    #[command(subcommand)]
+    Storage(StorageCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StorageCommand {
+    /// List the documents whose bytes are missing and the stored bytes no document holds
+    /// (orphans: an upload cut off, a crash before the row committed). Exits with 1 when
+    /// bytes are missing or orphans remain.
+    Check {
+        /// Delete the orphans (older than --min-age).
+        #[arg(long)]
+        fix: bool,
+        /// Seconds an orphan must have existed before --fix deletes it: younger ones may
+        /// be uploads finishing right now.
+        #[arg(long, default_value_t = 3600)]
+        min_age: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -249,6 +268,32 @@ pub struct Config {
         global = true
     )]
     pub shutdown_grace_seconds: u64,
+    /// Where documents' bytes are kept: a folder (default: `files/` beside the SQLite
+    /// database, or in the working directory with PostgreSQL), `file:///folder`, or
+    /// `s3://bucket/prefix` for any S3-compatible store (credentials and endpoint from
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT`,
+    /// `AWS_ALLOW_HTTP`).
+    #[arg(long, env = "NTM_STORAGE_URL", global = true)]
+    pub storage_url: Option<String>,
+    /// Largest document accepted, in bytes (default 20 MiB); larger uploads are refused
+    /// with 413 while they stream.
+    #[arg(
+        long,
+        env = "NTM_DOCUMENT_MAX_BYTES",
+        default_value_t = 20 * 1024 * 1024,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub document_max_bytes: u64,
+    /// Media types a document may be, detected from its bytes: short names (pdf, jpeg,
+    /// png, webp, docx, xlsx, odt, ods) or media types, comma-separated.
+    #[arg(
+        long,
+        env = "NTM_DOCUMENT_TYPES",
+        default_value = crate::services::documents::upload::DEFAULT_TYPES,
+        global = true
+    )]
+    pub document_types: String,
     #[arg(skip = ReferenceData::All)]
     pub reference_data: ReferenceData,
 }
@@ -279,6 +324,9 @@ impl std::fmt::Debug for Config {
                 &self.metrics_token.as_ref().map(|_| "<set>"),
             )
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
+            .field("storage_url", &self.storage_url)
+            .field("document_max_bytes", &self.document_max_bytes)
+            .field("document_types", &self.document_types)
             .field("reference_data", &self.reference_data)
             .finish()
     }
@@ -299,6 +347,24 @@ pub fn redact_url(url: &str) -> String {
 }
 
 impl Config {
+    /// Where documents are stored: `NTM_STORAGE_URL`, or `files/` beside a SQLite database
+    /// file (in the working directory otherwise).
+    pub fn storage_location(&self) -> String {
+        if let Some(url) = self.storage_url.as_deref().filter(|u| !u.is_empty()) {
+            return url.to_string();
+        }
+        let file = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"))
+            .map(|rest| rest.split('?').next().unwrap_or(""))
+            .filter(|f| !f.is_empty() && !f.starts_with(':'));
+        match file.map(std::path::Path::new).and_then(|f| f.parent()) {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.join("files").display().to_string(),
+            _ => "files".to_string(),
+        }
+    }
+
     /// Defaults for embedding (tests, benchmarks): SQLite file, random port, no secrets.
     pub fn for_database(database_url: impl Into<String>) -> Self {
         Config {
@@ -317,6 +383,9 @@ impl Config {
             metrics_bind: None,
             metrics_token: None,
             shutdown_grace_seconds: 30,
+            storage_url: None,
+            document_max_bytes: 20 * 1024 * 1024,
+            document_types: crate::services::documents::upload::DEFAULT_TYPES.into(),
             reference_data: ReferenceData::All,
         }
     }
@@ -331,6 +400,22 @@ mod tests {
             "postgres://ntm:***@db:5432/ntm"
         );
         assert_eq!(super::redact_url("sqlite://ntm.db"), "sqlite://ntm.db");
+    }
+
+    /// Documents go beside the SQLite database unless told otherwise.
+    #[test]
+    fn storage_defaults_beside_the_database() {
+        let at = |url: &str| super::Config::for_database(url).storage_location();
+        assert_eq!(at("sqlite://ntm.db?mode=rwc"), "files");
+        assert_eq!(
+            at("sqlite:///var/lib/ntm/ntm.db?mode=rwc"),
+            "/var/lib/ntm/files"
+        );
+        assert_eq!(at("sqlite://data/ntm.db"), "data/files");
+        assert_eq!(at("postgres://ntm@db/ntm"), "files");
+        let mut config = super::Config::for_database("sqlite://ntm.db");
+        config.storage_url = Some("s3://bucket/ntm".into());
+        assert_eq!(config.storage_location(), "s3://bucket/ntm");
     }
 
     /// The configuration is logged at start: no secret may appear in it.

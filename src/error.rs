@@ -192,6 +192,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    /// A `Range` outside the content; `size` is its length (for `Content-Range`).
+    #[error("range not satisfiable: {detail}")]
+    RangeNotSatisfiable { detail: String, size: u64 },
     #[error("validation failed: {0:?}")]
     Validation(Vec<FieldError>),
     #[error("unprocessable: {0}")]
@@ -248,6 +251,10 @@ impl ApiError {
                 "unsupported-media-type",
                 "The request body is not of a type this endpoint takes",
             ),
+            Self::RangeNotSatisfiable { .. } => (
+                "range-not-satisfiable",
+                "The requested range is outside the content",
+            ),
             Self::Validation(_) => ("validation", "The request has invalid fields"),
             Self::Unprocessable(_) => ("unprocessable", "The request cannot be carried out"),
             Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
@@ -271,9 +278,9 @@ impl ApiError {
             | Self::UnsupportedMediaType(d)
             | Self::Unprocessable(d)
             | Self::Unavailable(d) => (d.clone(), Vec::new()),
-            Self::TooManyRequests { detail, .. } | Self::MethodNotAllowed { detail, .. } => {
-                (detail.clone(), Vec::new())
-            }
+            Self::TooManyRequests { detail, .. }
+            | Self::MethodNotAllowed { detail, .. }
+            | Self::RangeNotSatisfiable { detail, .. } => (detail.clone(), Vec::new()),
             Self::Conflict { detail, errors } => (
                 detail.clone(),
                 errors.iter().map(FieldError::compact).collect(),
@@ -315,6 +322,7 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::Validation(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -335,6 +343,9 @@ impl ResponseError for ApiError {
         }
         if let Self::MethodNotAllowed { allow, .. } = self {
             response.insert_header((header::ALLOW, allow.as_str()));
+        }
+        if let Self::RangeNotSatisfiable { size, .. } = self {
+            response.insert_header((header::CONTENT_RANGE, format!("bytes */{size}")));
         }
         if let Self::TooManyRequests { retry_after, .. } = self {
             response.insert_header((header::RETRY_AFTER, retry_after.to_string()));

@@ -49,8 +49,21 @@ pub async fn middleware(
         .headers()
         .get(HEADER)
         .map(|v| v.to_str().map(str::to_string));
-    let applies =
-        req.method() == Method::POST && key.is_some() && !req.path().starts_with("/api/v1/auth/");
+    // Uploads (multipart) stream to storage and are not replayed: the same file twice on a
+    // parent is a 409 naming the first, which is what a retry needs to know.
+    let upload = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/")
+        });
+    let applies = req.method() == Method::POST
+        && key.is_some()
+        && !upload
+        && !req.path().starts_with("/api/v1/auth/");
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let (Some(state), true) = (state, applies) else {
         return next

@@ -2,7 +2,9 @@ use clap::Parser;
 use migration::MigratorTrait;
 use sea_orm::ActiveEnum;
 
-use ntm_api::config::{AuditCommand, Cli, Command, ExportCommand, ImportCommand, UserCommand};
+use ntm_api::config::{
+    AuditCommand, Cli, Command, ExportCommand, ImportCommand, StorageCommand, UserCommand,
+};
 use ntm_api::services::audit::Context;
 use ntm_api::startup::{self, Application};
 use ntm_api::{import, import_criteria, services, telemetry};
@@ -202,6 +204,45 @@ async fn run(command: Command, config: ntm_api::config::Config) -> anyhow::Resul
                     verified.breaks.len(),
                     verified.entries
                 );
+                std::process::exit(1);
+            }
+        }
+        Command::Storage(StorageCommand::Check { fix, min_age }) => {
+            let db = startup::connect(&config).await?;
+            migration::Migrator::up(&db, None).await?;
+            let store = startup::document_store(&config)?;
+            let report = services::documents::check::run(
+                &db,
+                &store.storage,
+                std::time::Duration::from_secs(min_age),
+                fix,
+            )
+            .await?;
+            for (id, sha) in &report.missing {
+                println!("MISSING: document {id}: bytes {sha} are not in the store");
+            }
+            for (path, size) in &report.orphans {
+                let young = report.young.contains(path);
+                println!(
+                    "ORPHAN: {path} ({size} bytes){}",
+                    if young {
+                        format!(", younger than {min_age} s: kept")
+                    } else if fix {
+                        ", deleted".to_string()
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            println!(
+                "{}: {} blob(s) held by documents, {} missing, {} orphan(s), {} deleted",
+                store.storage.describe,
+                report.blobs,
+                report.missing.len(),
+                report.orphans.len(),
+                report.deleted
+            );
+            if !report.missing.is_empty() || report.orphans.len() > report.deleted {
                 std::process::exit(1);
             }
         }

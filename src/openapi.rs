@@ -32,6 +32,7 @@ Authenticate with `POST /api/v1/auth/token`, then press **Authorize** and paste 
             responses::Unprocessable,
             responses::PayloadTooLarge,
             responses::UnsupportedMediaType,
+            responses::RangeNotSatisfiable,
             responses::TooManyRequests,
             responses::Unavailable,
             responses::InternalError,
@@ -41,6 +42,7 @@ Authenticate with `POST /api/v1/auth/token`, then press **Authorize** and paste 
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Tokens: access (15 minutes) and refresh (30 days, rotated)"),
         (name = "users", description = "Users and their roles"),
+        (name = "documents", description = "Dossiers (hồ sơ): the documents behind an assessment, a recognition, a registration and a sponsorship activity"),
         (name = "units", description = "Administrative units (provinces, districts, communes, villages), versioned across the 2025-07-01 reform"),
         (name = "assessments", description = "Assessments of units against criteria versions (\"đạt 12/20 tiêu chí\") and their review → appraisal workflow"),
         (name = "recognitions", description = "Recognition decisions (quyết định công nhận), revocations (thu hồi) and each commune's current level"),
@@ -124,6 +126,12 @@ pub mod responses {
     #[derive(ToResponse)]
     #[response(content_type = "application/problem+json")]
     pub struct UnsupportedMediaType(Problem);
+
+    /// The `Range` asked for lies outside the content; `Content-Range: bytes */size` gives
+    /// its length.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct RangeNotSatisfiable(Problem);
 
     /// Too many failed logins; the `Retry-After` header says after how many seconds to retry.
     #[derive(ToResponse)]

@@ -63,6 +63,7 @@ impl Application {
                 config.user_cache_seconds,
             )),
             criteria_versions: Default::default(),
+            documents: document_store(&config)?,
         });
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
@@ -297,6 +298,18 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     openapi::add_common_responses(&mut doc);
     openapi::finish(&mut doc);
     doc
+}
+
+/// The document storage and limits of `config` (the store is opened, a folder created).
+pub fn document_store(
+    config: &Config,
+) -> anyhow::Result<crate::services::documents::DocumentStore> {
+    crate::services::documents::storage::install_tls();
+    let storage = crate::services::documents::Storage::open(&config.storage_location())?;
+    let limits =
+        crate::services::documents::Limits::new(config.document_max_bytes, &config.document_types)?;
+    tracing::info!(storage = %storage.describe, max_bytes = limits.max_bytes, "document storage");
+    Ok(crate::services::documents::DocumentStore { storage, limits })
 }
 
 /// Connects to SQLite (WAL, foreign keys, busy timeout) or PostgreSQL.

@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::tokens::TokenKeys;
 use crate::services::criteria::rendered::RenderedVersions;
+use crate::services::documents::DocumentStore;
 use crate::services::logins::LoginLimits;
 use crate::services::signed_in::SignedInUsers;
 use crate::services::unit_cache::UnitCache;
@@ -22,4 +23,6 @@ pub struct AppState {
     pub signed_in: SignedInUsers,
     /// Published criteria versions as rendered JSON, for a few seconds.
     pub criteria_versions: RenderedVersions,
+    /// Where documents' bytes are kept, and what an upload may be.
+    pub documents: DocumentStore,
 }

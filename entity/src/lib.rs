@@ -11,6 +11,7 @@ pub mod change;
 pub mod criteria_set;
 pub mod criteria_version;
 pub mod criterion_decision;
+pub mod document;
 pub mod enums;
 pub mod idempotency_key;
 pub mod login_attempt;

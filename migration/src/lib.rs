@@ -20,6 +20,7 @@ mod m20261201_000011_change_drafts;
 mod m20261201_000012_user_scope_province;
 mod m20261202_000013_audit;
 mod m20261202_000014_unknown_and_designations;
+mod m20261206_000015_documents;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_user_scope_province::Migration),
             Box::new(m20261202_000013_audit::Migration),
             Box::new(m20261202_000014_unknown_and_designations::Migration),
+            Box::new(m20261206_000015_documents::Migration),
         ]
     }
 }

@@ -210,7 +210,18 @@ pub async fn delete_one(
     let (m, expected) = load_for_author(&state, &caller, *id, &if_match).await?;
     let txn = crate::services::begin_write(&state.db).await?;
     service::delete_draft(&txn, &m, expected).await?;
+    // Its dossier goes with it: the documents are marked removed, their bytes released.
+    let released = crate::services::documents::remove_all_of(
+        &txn,
+        entity::enums::DocumentParent::Assessment,
+        m.id,
+        &caller.username,
+    )
+    .await?;
     txn.commit().await?;
+    for sha in released {
+        crate::services::documents::release_blob(&state.db, &state.documents.storage, &sha).await?;
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -6,6 +6,7 @@ pub mod changes;
 pub mod commune_status;
 pub mod criteria;
 pub mod designations;
+pub mod documents;
 pub mod health;
 pub mod recognitions;
 pub mod registrations;
@@ -89,6 +90,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     registrations::configure(cfg);
     commune_status::configure(cfg);
     designations::configure(cfg);
+    documents::configure(cfg);
     reports::configure(cfg);
     sponsorships::configure(cfg);
     changes::configure(cfg);

@@ -163,7 +163,17 @@ pub async fn delete_registration(
     let expected = if_match.version_to_write(m.id, m.row_version)?;
     let txn = crate::services::begin_write(&state.db).await?;
     service::delete_registration(&txn, &m, expected).await?;
+    let released = crate::services::documents::remove_all_of(
+        &txn,
+        entity::enums::DocumentParent::Registration,
+        m.id,
+        &caller.username,
+    )
+    .await?;
     txn.commit().await?;
+    for sha in released {
+        crate::services::documents::release_blob(&state.db, &state.documents.storage, &sha).await?;
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 

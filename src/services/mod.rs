@@ -6,6 +6,7 @@ pub mod backup;
 pub mod changes;
 pub mod criteria;
 pub mod designations;
+pub mod documents;
 pub mod logins;
 pub mod recognitions;
 pub mod reports;

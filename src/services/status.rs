@@ -32,6 +32,8 @@ pub struct LatestAssessment {
     pub assessed_on: NaiveDate,
     pub status: crate::domain::assessment::Status,
     pub summary: Summary,
+    /// Documents of its dossier (not removed): `GET /assessments/{id}/documents`.
+    pub documents: u64,
 }
 
 /// `GET /communes/{code}/status`.
@@ -102,6 +104,7 @@ pub async fn commune_status(
                 assessed_on: a.assessed_on,
                 status: a.status,
                 summary: Summary::new(a.met_count, a.unknown_count.unwrap_or(0), a.total_count),
+                documents: crate::services::documents::count_of_assessment(db, a.id).await?,
             })
         }
     };

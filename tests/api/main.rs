@@ -10,6 +10,7 @@ mod auth;
 mod changes;
 mod conditional;
 mod criteria;
+mod documents;
 mod health;
 mod idempotency;
 mod import;

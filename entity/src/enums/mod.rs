@@ -11,12 +11,14 @@ use utoipa::ToSchema;
 
 mod assessments;
 mod criteria;
+mod documents;
 mod sponsorships;
 mod units;
 mod users;
 
 pub use assessments::*;
 pub use criteria::*;
+pub use documents::*;
 pub use sponsorships::*;
 pub use units::*;
 pub use users::*;
@@ -42,7 +44,9 @@ display_as_str!(
     CriteriaLevel,
     VersionStatus,
     AgencyKind,
-    ActivityKind
+    ActivityKind,
+    DocumentKind,
+    DocumentParent
 );
 
 #[cfg(test)]
@@ -86,6 +90,8 @@ mod tests {
         same_strings(VersionStatus::as_str);
         same_strings(AgencyKind::as_str);
         same_strings(ActivityKind::as_str);
+        same_strings(DocumentKind::as_str);
+        same_strings(DocumentParent::as_str);
         assert_eq!(Role::ALL.len(), Role::iter().count());
         assert_eq!(Region::ALL.len(), Region::iter().count());
         assert_eq!(Status::ALL.len(), Status::iter().count());

@@ -17,6 +17,14 @@ pub async fn find_sponsorship<C: ConnectionTrait>(db: &C, id: i32) -> Result<spo
         .ok_or_else(|| ApiError::not_found(format!("sponsorship {id}")))
 }
 
+/// One activity, 404 when there is none.
+pub async fn find_activity<C: ConnectionTrait>(db: &C, id: i32) -> Result<activity::Model> {
+    activity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("activity {id}")))
+}
+
 /// Agencies, filtered, in id order.
 pub async fn list_agencies<C: ConnectionTrait>(
     db: &C,

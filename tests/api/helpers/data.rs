@@ -117,3 +117,29 @@ pub async fn count_rows(db: &DatabaseConnection, table: &str) -> i64 {
         .expect("row");
     row.try_get::<i64>("", "n").expect("n")
 }
+
+/// A small valid-looking PDF whose bytes differ with `tag` (detected as application/pdf).
+pub fn pdf(tag: &str) -> Vec<u8> {
+    format!(
+        "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n% {tag}\n\
+         2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+    .into_bytes()
+}
+
+/// A multipart form with `file` (named `name`) and the other parts.
+pub fn document_form(
+    file: Vec<u8>,
+    name: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::multipart::Form {
+    let part = reqwest::multipart::Part::bytes(file)
+        .file_name(name.to_string())
+        .mime_str("application/octet-stream")
+        .expect("a media type");
+    let mut form = reqwest::multipart::Form::new().part("file", part);
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    form
+}

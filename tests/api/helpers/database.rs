@@ -10,6 +10,14 @@ pub(super) enum DbGuard {
 
 impl Drop for DbGuard {
     fn drop(&mut self) {
+        let name = match self {
+            DbGuard::Sqlite(path) => path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            DbGuard::Postgres { name, .. } => name.clone(),
+        };
+        let _ = std::fs::remove_dir_all(local_storage(&name));
         match self {
             DbGuard::Sqlite(path) => {
                 for suffix in ["", "-wal", "-shm"] {
@@ -224,8 +232,32 @@ pub(super) async fn drop_stale_postgres_templates(admin: &DatabaseConnection) {
     }
 }
 
+/// The name of a test database (its file's stem, or its PostgreSQL name).
+fn database_name(database_url: &str) -> String {
+    let path = database_url.split('?').next().unwrap_or(database_url);
+    let last = path.rsplit('/').next().unwrap_or(path);
+    last.trim_end_matches(".db").to_string()
+}
+
+fn local_storage(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("{name}-files"))
+}
+
+/// Each test database's own document storage: a folder beside it, or, with
+/// `TEST_STORAGE_URL=s3://bucket` (`.ci/run` against its S3 server), a prefix named after
+/// the database in that bucket.
+pub fn storage_url_for(database_url: &str) -> String {
+    let name = database_name(database_url);
+    match std::env::var("TEST_STORAGE_URL") {
+        Ok(url) if !url.is_empty() => format!("{}/{name}", url.trim_end_matches('/')),
+        _ => local_storage(&name).display().to_string(),
+    }
+}
+
 pub(super) fn test_config(database_url: String, reference: ReferenceData) -> Config {
+    let storage = storage_url_for(&database_url);
     let mut config = Config::for_database(database_url);
+    config.storage_url = Some(storage);
     config.jwt_secret = Some(JWT_SECRET.into());
     config.admin_password = Some(ADMIN_PASSWORD.into());
     config.workers = Some(1);

@@ -14,8 +14,8 @@ mod data;
 mod database;
 
 pub use data::*;
-pub use database::USER_CACHE_SECONDS;
 use database::*;
+pub use database::{storage_url_for, USER_CACHE_SECONDS};
 
 pub const JWT_SECRET: &str = "test-secret-not-for-production-0123456789";
 
@@ -107,6 +107,43 @@ impl TestApp {
         let metrics = app.metrics_port();
         tokio::spawn(app.run_until_stopped());
         (address, metrics)
+    }
+
+    /// The document storage of this app (as `NTM_STORAGE_URL` would name it).
+    pub fn storage_url(&self) -> String {
+        storage_url_for(&self.database_url)
+    }
+
+    /// The objects in this app's document storage (`blobs/…`, `incoming/…`).
+    pub async fn stored_objects(&self) -> Vec<String> {
+        use futures_util::StreamExt;
+        ntm_api::services::documents::storage::install_tls();
+        let storage = ntm_api::services::documents::Storage::open(&self.storage_url())
+            .expect("open the storage");
+        let mut names = Vec::new();
+        let mut listing = storage.store().list(None);
+        while let Some(meta) = listing.next().await {
+            names.push(meta.expect("list the storage").location.to_string());
+        }
+        names.sort();
+        names
+    }
+
+    /// Uploads `file` named `name` to `path` (a parent's `…/documents`), with the other
+    /// parts of the form.
+    pub async fn upload(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        file: Vec<u8>,
+        name: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        self.request(Method::POST, path, token)
+            .multipart(document_form(file, name, fields))
+            .send()
+            .await
+            .expect("upload")
     }
 
     pub fn url(&self, path: &str) -> String {
