@@ -16,6 +16,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
+    // Before anything builds an HTTP client (the OpenTelemetry exporter, the S3 store):
+    // their rustls needs its crypto provider chosen.
+    services::documents::storage::install_tls();
     let cli = Cli::parse();
     let config = cli.config;
     // Kept to the end: dropping it flushes the traces still pending.

@@ -200,10 +200,11 @@ async fn list(
 }
 
 macro_rules! parent_routes {
-    ($upload:ident, $list:ident, $path:literal, $tag:literal, $what:literal, $target:expr) => {
-        #[doc = concat!("Attach a document to ", $what, " (`multipart/form-data`): whoever may edit it, while it can still change. The file streams to storage; its type is detected from its bytes.")]
+    ($upload:ident, $list:ident, $path:literal, $upload_summary:literal, $list_summary:literal, $target:expr) => {
         #[utoipa::path(
             tag = "documents",
+            summary = $upload_summary,
+            description = "`multipart/form-data` (see `DocumentUpload`): whoever may edit the parent, while it can still change. The file streams to storage; its type is detected from its bytes.",
             params(("id" = i32, Path)),
             request_body(content = DocumentUpload, content_type = "multipart/form-data"),
             responses(
@@ -230,9 +231,10 @@ macro_rules! parent_routes {
             upload(state, caller, make(*id), req, payload).await
         }
 
-        #[doc = concat!("The documents of ", $what, ", oldest first: for whoever reads it (a draft's only for its own officers, never for viewers).")]
         #[utoipa::path(
             tag = "documents",
+            summary = $list_summary,
+            description = "Oldest first, for whoever reads the parent (a draft's only for its own officers, never for viewers); removed ones with `include_removed=true`.",
             params(("id" = i32, Path), DocumentQuery, Pagination),
             responses(
                 (status = 200, body = Page<DocumentView>),
@@ -260,24 +262,24 @@ parent_routes!(
     upload_assessment_document,
     list_assessment_documents,
     "/assessments/{id}/documents",
-    "assessments",
-    "an assessment (as a whole, or one criterion with `criterion`)",
+    "Attach a document to an assessment (as a whole, or one criterion with `criterion`) while it is a draft",
+    "The documents of an assessment",
     ParentRef::Assessment
 );
 parent_routes!(
     upload_recognition_document,
     list_recognition_documents,
     "/recognitions/{id}/documents",
-    "recognitions",
-    "a recognition (the signed decision), until it is revoked",
+    "Attach a document to a recognition (the signed decision), until it is revoked",
+    "The documents of a recognition",
     ParentRef::Recognition
 );
 parent_routes!(
     upload_registration_document,
     list_registration_documents,
     "/registrations/{id}/documents",
-    "registrations",
-    "a registration of a target year",
+    "Attach a document to a registration of a target year",
+    "The documents of a registration",
     ParentRef::Registration
 );
 

@@ -114,6 +114,9 @@ struct World {
     designation: i64,
     agency: i64,
     sponsorship: i64,
+    activity: i64,
+    /// A document of the draft assessment.
+    document: i64,
     user: i64,
 }
 
@@ -183,6 +186,29 @@ async fn world() -> World {
         .agency(&admin, "Hội Nông dân tỉnh", "mass_organisation")
         .await;
     let sponsorship = app.ky_lac_sponsorship(agency).await;
+    let activity = app
+        .created(
+            &format!("/api/v1/sponsorships/{sponsorship}/activities"),
+            &admin,
+            &json!({"happened_on": "2021-05-01", "kind": "training", "description": "Tập huấn"}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let document = {
+        let response = app
+            .upload(
+                &format!("/api/v1/assessments/{draft}/documents"),
+                Some(&ky_lac),
+                crate::helpers::pdf("matrix"),
+                "bien-ban.pdf",
+                &[("kind", "minutes")],
+            )
+            .await;
+        crate::helpers::expect_json(response, StatusCode::CREATED).await["id"]
+            .as_i64()
+            .unwrap()
+    };
     app.created("/api/v1/communes/18850/villages", &admin, &village())
         .await;
     let user = app.create_user(Role::District, Some(KY_ANH)).await.id as i64;
@@ -220,6 +246,8 @@ async fn world() -> World {
         designation,
         agency,
         sponsorship,
+        activity,
+        document,
         user,
     }
 }
@@ -360,6 +388,20 @@ fn rows(w: &World) -> Vec<Row> {
         row(M::POST, "/api/v1/sponsorships/{id}/activities", format!("/api/v1/sponsorships/{}/activities", w.sponsorship),
             Some(json!({"happened_on": "2022-06-01", "kind": "funding", "amount_vnd": 1, "description": "x"})),
                                                                             [U,   422,  F,   422,  F,    F,    F,    F,    F,    422,  F]),
+        // Documents follow their parent (the body here is not a form: 415 past the
+        // checks). On a draft, those who may not see it get 404; who sees it but may not
+        // edit it, 403. A revoked recognition's dossier is fixed: 409.
+        row(M::POST, "/api/v1/assessments/{id}/documents", format!("/api/v1/assessments/{}/documents", w.draft), Some(json!({})),
+                                                                            [U,   415,  F,   F,    404,  F,    404,  415,  404,  404,  404]),
+        row(M::POST, "/api/v1/recognitions/{id}/documents", format!("/api/v1/recognitions/{}/documents", w.recognition), Some(json!({})),
+                                                                            [U,   409,  F,   409,  F,    F,    F,    F,    F,    F,    F]),
+        row(M::POST, "/api/v1/registrations/{id}/documents", format!("/api/v1/registrations/{}/documents", w.registration), Some(json!({})),
+                                                                            [U,   415,  F,   415,  F,    415,  F,    F,    F,    F,    F]),
+        row(M::POST, "/api/v1/sponsorships/{id}/activities/{activity}/documents", format!("/api/v1/sponsorships/{}/activities/{}/documents", w.sponsorship, w.activity), Some(json!({})),
+                                                                            [U,   415,  F,   415,  F,    F,    F,    F,    F,    415,  F]),
+        // A viewer never sees a draft's documents (404), unlike the draft itself.
+        row(M::DELETE, "/api/v1/documents/{id}", format!("/api/v1/documents/{}", w.document), None,
+                                                                            [U,   412,  404, F,    404,  F,    404,  412,  404,  404,  404]),
         // Sync: the role is checked for the batch (403), the scope per item (in the 207).
         // NOTE: another province passes the batch check and gets its refusals per item.
         row(M::POST, "/api/v1/sync/units", "/api/v1/sync/units",
@@ -392,6 +434,12 @@ fn rows(w: &World) -> Vec<Row> {
         // Drafts are read by admins, viewers and those whose scope covers them.
         row(M::GET, "/api/v1/assessments/{id}", format!("/api/v1/assessments/{}", w.draft), None,
                                                                             [404, 200,  200, 200,  404,  200,  404,  200,  404,  404,  404]),
+        row(M::GET, "/api/v1/assessments/{id}/documents", format!("/api/v1/assessments/{}/documents", w.draft), None,
+                                                                            [404, 200,  404, 200,  404,  200,  404,  200,  404,  404,  404]),
+        row(M::GET, "/api/v1/documents/{id}/content", format!("/api/v1/documents/{}/content", w.document), None,
+                                                                            [404, 200,  404, 200,  404,  200,  404,  200,  404,  404,  404]),
+        row(M::GET, "/api/v1/assessments/{id}/dossier", format!("/api/v1/assessments/{}/dossier", w.draft), None,
+                                                                            [404, 200,  404, 200,  404,  200,  404,  200,  404,  404,  404]),
         row(M::GET, "/api/v1/criteria-versions/{id}", format!("/api/v1/criteria-versions/{}", w.draft_version), None,
                                                                             [404, 200,  200, 200,  404,  404,  404,  404,  404,  404,  404]),
     ];

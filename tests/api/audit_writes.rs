@@ -211,9 +211,18 @@ impl<'a> Trail<'a> {
         if let Some(etag) = if_match {
             request = request.header("If-Match", etag);
         }
-        // A JSON string is a spreadsheet upload: sent as CSV.
+        // A JSON string is a spreadsheet upload: sent as CSV. `{"upload": tag}` is a
+        // document upload: a PDF made from the tag, sent as multipart/form-data.
         match &body {
             Value::Null => {}
+            Value::Object(o) if o.contains_key("upload") => {
+                let tag = o["upload"].as_str().unwrap_or_default();
+                request = request.multipart(crate::helpers::document_form(
+                    crate::helpers::pdf(tag),
+                    &format!("{tag}.pdf"),
+                    &[],
+                ))
+            }
             Value::String(csv) => {
                 request = request.header("Content-Type", "text/csv").body(csv.clone())
             }
@@ -274,11 +283,99 @@ async fn every_write_endpoint_leaves_one_entry_with_its_actor_and_change() {
     let (agency, sponsorship) = agencies_and_sponsorships(&mut t).await;
     sync(&mut t, version, agency, &sponsorship).await;
     users_and_sessions(&mut t).await;
+    documents(&mut t, version).await;
     let missing: Vec<_> = documented_writes().difference(&t.routes).cloned().collect();
     assert!(
         missing.is_empty(),
         "documented writes with no audited call here: {missing:?}"
     );
+}
+
+/// A document on each kind of parent, and one removed: each an entry about the document.
+async fn documents(t: &mut Trail<'_>, version: i64) {
+    let app = t.app;
+    let ky_lac = Who::new(app, Role::Commune, Some(KY_LAC)).await;
+    let province = Who::new(app, Role::Province, Some(HA_TINH)).await;
+    let draft = app
+        .draft_assessment_on(ky_lac.token().unwrap(), version, KY_LAC, "2021-08-01")
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/assessments/{draft}/documents");
+    let attached = t
+        .post(&ky_lac, &path, json!({"upload": "bao-cao"}), 201)
+        .await;
+    let id = attached.id();
+    let c = attached.entry("document", &id, "create");
+    assert_eq!(change(&c, "file_name"), (json!(null), json!("bao-cao.pdf")));
+    let removed = t
+        .edit(
+            &ky_lac,
+            Method::DELETE,
+            &format!("/api/v1/documents/{id}"),
+            Value::Null,
+        )
+        .await;
+    let c = removed.entry("document", &id, "delete");
+    assert_eq!(change(&c, "file_name"), (json!("bao-cao.pdf"), json!(null)));
+    let appraised = app.appraised_assessment(version, KY_TAY, 20).await;
+    let recognition = app
+        .created(
+            "/api/v1/recognitions",
+            province.token().unwrap(),
+            &json!({"unit_code": KY_TAY, "level": "commune", "assessment_id": appraised,
+                "decision_number": "77/QĐ-UBND", "decided_on": "2021-12-30", "signer": "Chủ tịch UBND tỉnh", "recognition_year": 2021}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let registration = app
+        .created(
+            "/api/v1/registrations",
+            province.token().unwrap(),
+            &json!({"unit_code": KY_TAY, "level": "commune", "target_year": 2023}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let agency = app
+        .agency(
+            province.token().unwrap(),
+            "Ngân hàng Chính sách xã hội tỉnh",
+            "state",
+        )
+        .await;
+    let sponsorship = app.ky_lac_sponsorship(agency).await;
+    let activity = app
+        .created(
+            &format!("/api/v1/sponsorships/{sponsorship}/activities"),
+            province.token().unwrap(),
+            &json!({"happened_on": "2021-05-01", "kind": "training", "description": "Tập huấn"}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    for (path, tag) in [
+        (
+            format!("/api/v1/recognitions/{recognition}/documents"),
+            "quyet-dinh",
+        ),
+        (
+            format!("/api/v1/registrations/{registration}/documents"),
+            "dang-ky",
+        ),
+        (
+            format!("/api/v1/sponsorships/{sponsorship}/activities/{activity}/documents"),
+            "bien-nhan",
+        ),
+    ] {
+        let attached = t.post(&province, &path, json!({"upload": tag}), 201).await;
+        let c = attached.entry("document", &attached.id(), "create");
+        assert_eq!(
+            change(&c, "uploaded_by"),
+            (json!(null), json!(province.name))
+        );
+    }
 }
 
 /// Provinces, districts, communes and villages: created, renamed and deleted again.

@@ -40,7 +40,7 @@ fi
 echo "schemathesis against ${DB_URL%%:*}"
 export DATABASE_URL="$DB_URL" NTM_BIND="127.0.0.1:$PORT" \
   NTM_ADMIN_PASSWORD=schemathesis-admin NTM_JWT_SECRET=schemathesis-secret-of-at-least-32-bytes-0123456789 RUST_LOG=info \
-  NTM_LOGIN_FAILURES_PER_ADDRESS=1000000
+  NTM_LOGIN_FAILURES_PER_ADDRESS=1000000 NTM_STORAGE_URL="$WORK/files"
 "$BIN" serve >"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 300); do curl -fs "$BASE/ready" >/dev/null 2>&1 && break; sleep 0.1; done
