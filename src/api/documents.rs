@@ -22,8 +22,8 @@ use crate::services::documents::{
 };
 use crate::state::AppState;
 
-/// The form of an upload (`multipart/form-data`). Only `file` is required; the parts may
-/// come in any order.
+/// The form of an upload (`multipart/form-data`) to a recognition, a registration or an
+/// activity. Only `file` is required; the parts may come in any order.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DocumentUpload {
     /// The file. Its type is detected from its bytes (the part's `Content-Type` and the
@@ -34,11 +34,25 @@ pub struct DocumentUpload {
     #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
     pub file: String,
     /// Default: the file's name without its extension.
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, example = "Quyết định công nhận xã đạt chuẩn")]
     pub title: Option<String>,
     /// Default: `other`.
     pub kind: Option<DocumentKind>,
-    /// The criterion the document supports (its code), for an assessment's documents.
+}
+
+/// The form of an upload to an assessment: [`DocumentUpload`]'s parts and the criterion
+/// the document supports.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentDocumentUpload {
+    /// As in `DocumentUpload`.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    pub file: String,
+    /// Default: the file's name without its extension.
+    #[schema(max_length = 200, example = "Báo cáo kết quả thực hiện tiêu chí")]
+    pub title: Option<String>,
+    /// Default: `other`.
+    pub kind: Option<DocumentKind>,
+    /// A criterion code of the assessment's criteria version; none: the whole assessment.
     #[schema(max_length = 16, example = "17")]
     pub criterion: Option<String>,
 }
@@ -200,13 +214,13 @@ async fn list(
 }
 
 macro_rules! parent_routes {
-    ($upload:ident, $list:ident, $path:literal, $upload_summary:literal, $list_summary:literal, $target:expr) => {
+    ($upload:ident, $list:ident, $path:literal, $form:ty, $upload_summary:literal, $list_summary:literal, $target:expr) => {
         #[utoipa::path(
             tag = "documents",
             summary = $upload_summary,
-            description = "`multipart/form-data` (see `DocumentUpload`): whoever may edit the parent, while it can still change. The file streams to storage; its type is detected from its bytes.",
+            description = "`multipart/form-data`: whoever may edit the parent, while it can still change. The file streams to storage; its type is detected from its bytes.",
             params(("id" = i32, Path)),
-            request_body(content = DocumentUpload, content_type = "multipart/form-data"),
+            request_body(content = $form, content_type = "multipart/form-data"),
             responses(
                 (status = 201, body = DocumentView, headers(("Location" = String, description = "The URL of the new document"), ("ETag" = String))),
                 (status = 401, response = crate::openapi::responses::Unauthorized),
@@ -262,6 +276,7 @@ parent_routes!(
     upload_assessment_document,
     list_assessment_documents,
     "/assessments/{id}/documents",
+    AssessmentDocumentUpload,
     "Attach a document to an assessment (as a whole, or one criterion with `criterion`) while it is a draft",
     "The documents of an assessment",
     ParentRef::Assessment
@@ -270,6 +285,7 @@ parent_routes!(
     upload_recognition_document,
     list_recognition_documents,
     "/recognitions/{id}/documents",
+    DocumentUpload,
     "Attach a document to a recognition (the signed decision), until it is revoked",
     "The documents of a recognition",
     ParentRef::Recognition
@@ -278,6 +294,7 @@ parent_routes!(
     upload_registration_document,
     list_registration_documents,
     "/registrations/{id}/documents",
+    DocumentUpload,
     "Attach a document to a registration of a target year",
     "The documents of a registration",
     ParentRef::Registration
