@@ -83,6 +83,10 @@ const ENTRIES: &[(&str, &str)] = &[
         r"^The request body is not of a type this endpoint takes$",
         "Kiểu nội dung của yêu cầu không được chấp nhận ở đây",
     ),
+    (
+        r"^The requested range is outside the content$",
+        "Khoảng byte yêu cầu nằm ngoài nội dung",
+    ),
     (r"^The request has invalid fields$", "Yêu cầu có trường không hợp lệ"),
     (r"^The request cannot be carried out$", "Không thể thực hiện yêu cầu"),
     (r"^Too many requests$", "Quá nhiều yêu cầu"),
@@ -845,6 +849,35 @@ const ENTRIES: &[(&str, &str)] = &[
         r"^this unit cannot be deleted while (?P<n>\d+) users have it as their scope$",
         "không thể xóa đơn vị này vì còn $n người dùng có phạm vi là đơn vị này",
     ),
+    // Documents (dossiers): uploads and downloads.
+    (
+        r"^larger than the limit of (?P<n>\d+) bytes \(NTM_DOCUMENT_MAX_BYTES\)$",
+        "lớn hơn giới hạn $n byte (NTM_DOCUMENT_MAX_BYTES)",
+    ),
+    (
+        r"^the bytes are of no type this service recognises; accepted: (?P<list>.+)$",
+        "không nhận ra kiểu của nội dung tệp; các kiểu được chấp nhận: $list",
+    ),
+    (
+        r"^the bytes are (?P<t>[a-z0-9.+/-]+); accepted: (?P<list>.+)$",
+        "nội dung tệp có kiểu $t; các kiểu được chấp nhận: $list",
+    ),
+    (
+        r"^the form has no part named `file`$",
+        "biểu mẫu không có phần tên `file`",
+    ),
+    (
+        r"^the body must be multipart/form-data, with the file in a part named `file`$",
+        "nội dung phải là multipart/form-data, với tệp trong phần tên `file`",
+    ),
+    (
+        r#"^this file is already document (?P<id>\d+) of assessment (?P<p>\d+) \("(?P<title>.*)"\)$"#,
+        "tệp này đã là tài liệu $id của hồ sơ đánh giá $p (\"$title\")",
+    ),
+    (
+        r"^assessment (?P<id>\d+) is (?P<status>[a-z_]+): its documents are attached and removed while it is a draft \(or returned to draft\)$",
+        "đánh giá $id đang ở trạng thái $status: chỉ thêm hoặc gỡ tài liệu khi đánh giá là bản nháp (hoặc đã bị trả lại)",
+    ),
     // The detail of a validation problem with one field: `{field}: {message}`. Last, so
     // that a message holding ": " of its own is matched whole first.
     (r"^(?P<field>.+?): (?P<msg>.+)$", "$field: $msg"),
@@ -1476,6 +1509,32 @@ mod tests {
             "nội dung lớn hơn 16384 KiB; hãy chia thành các lô nhỏ hơn",
         ),
         ("the body is larger than 16 MiB", "nội dung lớn hơn 16 MiB"),
+        (
+            "larger than the limit of 20971520 bytes (NTM_DOCUMENT_MAX_BYTES)",
+            "lớn hơn giới hạn 20971520 byte (NTM_DOCUMENT_MAX_BYTES)",
+        ),
+        (
+            "the bytes are of no type this service recognises; accepted: application/pdf, image/png",
+            "không nhận ra kiểu của nội dung tệp; các kiểu được chấp nhận: application/pdf, image/png",
+        ),
+        (
+            "the bytes are application/x-executable; accepted: application/pdf",
+            "nội dung tệp có kiểu application/x-executable; các kiểu được chấp nhận: application/pdf",
+        ),
+        ("the form has no part named `file`", "biểu mẫu không có phần tên `file`"),
+        (
+            "the body must be multipart/form-data, with the file in a part named `file`",
+            "nội dung phải là multipart/form-data, với tệp trong phần tên `file`",
+        ),
+        (
+            "this file is already document 7 of assessment 3 (\"Báo cáo\")",
+            "tệp này đã là tài liệu 7 của hồ sơ đánh giá 3 (\"Báo cáo\")",
+        ),
+        (
+            "assessment 3 is submitted: its documents are attached and removed while it is a draft (or returned to draft)",
+            "đánh giá 3 đang ở trạng thái đã nộp: chỉ thêm hoặc gỡ tài liệu khi đánh giá là bản nháp (hoặc đã bị trả lại)",
+        ),
+        ("The requested range is outside the content", "Khoảng byte yêu cầu nằm ngoài nội dung"),
         (
             "is not readable text: send the ETag as read",
             "không phải văn bản đọc được: hãy gửi ETag đúng như đã đọc",
@@ -2111,6 +2170,7 @@ mod tests {
             "The resource changed since you read it",
             "The request body is too large",
             "The request body is not of a type this endpoint takes",
+            "The requested range is outside the content",
             "The request has invalid fields",
             "The request cannot be carried out",
             "Too many requests",
