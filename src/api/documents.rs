@@ -25,6 +25,7 @@ use crate::state::AppState;
 /// The form of an upload (`multipart/form-data`) to a recognition, a registration or an
 /// activity. Only `file` is required; the parts may come in any order.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DocumentUpload {
     /// The file. Its type is detected from its bytes (the part's `Content-Type` and the
     /// file name's extension are not trusted) and must be one of the configured types
@@ -43,6 +44,7 @@ pub struct DocumentUpload {
 /// The form of an upload to an assessment: [`DocumentUpload`]'s parts and the criterion
 /// the document supports.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AssessmentDocumentUpload {
     /// As in `DocumentUpload`.
     #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
@@ -208,6 +210,17 @@ async fn list(
     pagination: Pagination,
 ) -> Result<web::Json<Page<DocumentView>>> {
     let request = pagination.resolve()?;
+    if query
+        .criterion
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > 16)
+    {
+        return Err(ApiError::invalid(
+            ErrorCode::TooLong,
+            "criterion",
+            "a criterion code has at most 16 characters",
+        ));
+    }
     let parent = service::readable_parent(&state.db, caller.0.as_ref(), target).await?;
     let rows = service::list(&state.db, &parent, &query, request).await?;
     Ok(web::Json(rows.map(|m| DocumentView::from(&m))))
@@ -431,10 +444,10 @@ pub fn attachment(name: &str) -> String {
     ),
     responses(
         (status = 200, description = "The whole content", content(
-            (String = "application/octet-stream", example = json!("(the document's bytes, of the type in Content-Type)"))
+            (String = "*/*", example = json!("(the document's bytes, of the media type detected when it was uploaded)"))
         ), headers(("ETag" = String, description = "\"<sha256>\""), ("Content-Disposition" = String), ("Accept-Ranges" = String))),
         (status = 206, description = "The range asked for", content(
-            (String = "application/octet-stream", example = json!("(part of the document's bytes)"))
+            (String = "*/*", example = json!("(part of the document's bytes)"))
         ), headers(("Content-Range" = String, description = "bytes first-last/size"), ("ETag" = String))),
         (status = 401, response = crate::openapi::responses::Unauthorized),
         (status = 404, response = crate::openapi::responses::NotFound),
