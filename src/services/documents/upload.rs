@@ -183,6 +183,13 @@ where
     }
     .await;
     if let Err(e) = outcome {
+        // Let the parts in flight finish (or fail) before aborting. `WriteMultipart::abort`
+        // only cancels them on the client side: the store may still be storing one when the
+        // abort arrives, and S3 says that such a part "might or might not succeed" and may
+        // need another abort to be freed (it would be billed, and no listing shows it to
+        // `storage check`). Seen against moto as a 500 on the abort, retried, and parts
+        // cut off mid-body. Costs at most two parts' upload before the 413 is sent.
+        let _ = writer.wait_for_capacity(0).await;
         if let Err(abort) = writer.abort().await {
             tracing::warn!(%path, error = %abort, "an aborted upload could not be cleaned up");
         }
