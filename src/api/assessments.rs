@@ -219,9 +219,8 @@ pub async fn delete_one(
     )
     .await?;
     txn.commit().await?;
-    for sha in released {
-        crate::services::documents::release_blob(&state.db, &state.documents.storage, &sha).await?;
-    }
+    crate::services::documents::release_blobs(&state.db, &state.documents.storage, released)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

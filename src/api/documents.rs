@@ -169,7 +169,10 @@ async fn upload(
             "the form has no part named `file`",
         ));
     };
-    let checked = match service::check_new(&parent, &input) {
+    let checked = match service::criterion_codes(&state.db, &parent, &input)
+        .await
+        .and_then(|codes| service::check_new(&parent, codes.as_deref(), &input))
+    {
         Ok(c) => c,
         Err(e) => {
             let _ = state.documents.storage.forget(&staged.path).await;

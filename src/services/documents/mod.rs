@@ -123,8 +123,10 @@ pub struct Parent {
     pub id: i32,
     pub province: Option<String>,
     pub access: DocumentParentAccess,
-    /// The criteria codes documents may name (an assessment's); `None`: no criteria.
-    pub criteria: Option<Vec<String>>,
+    /// The criteria version whose criterion codes documents may name (an assessment's);
+    /// `None`: the parent has no criteria. Read by [`criterion_codes`] only when an upload
+    /// names a criterion, not on every read of a parent.
+    pub criteria_version: Option<i32>,
 }
 
 impl Parent {
@@ -149,9 +151,6 @@ pub async fn parent<C: ConnectionTrait>(
     match target {
         ParentRef::Assessment(id) => {
             let m = assessments::get_visible(db, caller, id).await?;
-            let criteria = assessments::catalog(db, m.criteria_version_id)
-                .await?
-                .map(|c| c.tree.iter().map(|c| c.code.clone()).collect());
             let closed = (m.status != Status::Draft).then(|| {
                 format!(
                     "assessment {id} is {}: its documents are attached and removed while it \
@@ -169,7 +168,7 @@ pub async fn parent<C: ConnectionTrait>(
                     draft: m.status == Status::Draft,
                     closed,
                 },
-                criteria: Some(criteria.unwrap_or_default()),
+                criteria_version: Some(m.criteria_version_id),
             })
         }
         ParentRef::Recognition(id) => {
@@ -187,7 +186,7 @@ pub async fn parent<C: ConnectionTrait>(
                     draft: false,
                     closed,
                 },
-                criteria: None,
+                criteria_version: None,
             })
         }
         ParentRef::Registration(id) => {
@@ -202,7 +201,7 @@ pub async fn parent<C: ConnectionTrait>(
                     draft: false,
                     closed: None,
                 },
-                criteria: None,
+                criteria_version: None,
             })
         }
         ParentRef::Activity {
@@ -226,9 +225,32 @@ pub async fn parent<C: ConnectionTrait>(
                     draft: false,
                     closed: None,
                 },
-                criteria: None,
+                criteria_version: None,
             })
         }
+    }
+}
+
+/// The criterion codes an upload to `p` may name: `None` when `p` has no criteria (not an
+/// assessment), or when the upload names none (then nothing is read).
+pub async fn criterion_codes<C: ConnectionTrait>(
+    db: &C,
+    p: &Parent,
+    input: &NewDocument,
+) -> Result<Option<Vec<String>>> {
+    let names_one = input
+        .criterion
+        .as_deref()
+        .is_some_and(|c| !c.trim().is_empty());
+    match p.criteria_version {
+        Some(version) if names_one => Ok(Some(
+            assessments::catalog(db, version)
+                .await?
+                .map(|c| c.tree.iter().map(|c| c.code.clone()).collect())
+                .unwrap_or_default(),
+        )),
+        Some(_) => Ok(Some(Vec::new())),
+        None => Ok(None),
     }
 }
 
@@ -303,12 +325,11 @@ pub async fn list<C: ConnectionTrait>(
     query: &DocumentQuery,
     request: PageRequest,
 ) -> Result<Page<document::Model>> {
-    let mut select = Documents::find()
-        .filter(D::ParentKind.eq(p.kind))
-        .filter(D::ParentId.eq(p.id));
-    if !query.include_removed.unwrap_or(false) {
-        select = select.filter(D::RemovedAt.is_null());
-    }
+    let mut select = if query.include_removed.unwrap_or(false) {
+        of_parent(p.kind, p.id)
+    } else {
+        in_dossier(p.kind, p.id)
+    };
     if let Some(code) = &query.criterion {
         select = select.filter(D::CriterionCode.eq(code.clone()));
     }
@@ -334,14 +355,21 @@ pub async fn content(
     }
 }
 
+/// Every document of a parent, removed ones too.
+fn of_parent(kind: DocumentParent, id: i32) -> sea_orm::Select<Documents> {
+    Documents::find()
+        .filter(D::ParentKind.eq(kind))
+        .filter(D::ParentId.eq(id))
+}
+
+/// The documents of a parent that are not removed: its dossier.
+fn in_dossier(kind: DocumentParent, id: i32) -> sea_orm::Select<Documents> {
+    of_parent(kind, id).filter(D::RemovedAt.is_null())
+}
+
 /// How many documents (not removed) an assessment has.
 pub async fn count_of_assessment<C: ConnectionTrait>(db: &C, id: i32) -> Result<u64> {
-    Ok(Documents::find()
-        .filter(D::ParentKind.eq(DocumentParent::Assessment))
-        .filter(D::ParentId.eq(id))
-        .filter(D::RemovedAt.is_null())
-        .count(db)
-        .await?)
+    Ok(in_dossier(DocumentParent::Assessment, id).count(db).await?)
 }
 
 /// The documents (not removed) of a parent, all of them (a dossier).
@@ -350,13 +378,7 @@ pub async fn all_of<C: ConnectionTrait>(
     kind: DocumentParent,
     id: i32,
 ) -> Result<Vec<document::Model>> {
-    Ok(Documents::find()
-        .filter(D::ParentKind.eq(kind))
-        .filter(D::ParentId.eq(id))
-        .filter(D::RemovedAt.is_null())
-        .order_by_asc(D::Id)
-        .all(db)
-        .await?)
+    Ok(in_dossier(kind, id).order_by_asc(D::Id).all(db).await?)
 }
 
 /// The fields of an upload besides the file, as sent.
@@ -402,8 +424,13 @@ pub fn clean_file_name(name: Option<&str>) -> String {
     }
 }
 
-/// Checks the fields of an upload for `p`: 422 naming each bad field.
-pub fn check_new(p: &Parent, input: &NewDocument) -> Result<CheckedDocument> {
+/// Checks the fields of an upload for `p`, whose criterion codes are `codes`
+/// ([`criterion_codes`]): 422 naming each bad field.
+pub fn check_new(
+    p: &Parent,
+    codes: Option<&[String]>,
+    input: &NewDocument,
+) -> Result<CheckedDocument> {
     let mut errors = Vec::new();
     let file_name = clean_file_name(input.file_name.as_deref());
     let title = match input.title.as_deref().map(str::trim) {
@@ -446,7 +473,7 @@ pub fn check_new(p: &Parent, input: &NewDocument) -> Result<CheckedDocument> {
             }
         },
     };
-    let criterion = match (input.criterion.as_deref().map(str::trim), &p.criteria) {
+    let criterion = match (input.criterion.as_deref().map(str::trim), codes) {
         (None | Some(""), _) => None,
         (Some(_), None) => {
             errors.push(FieldError::new(
@@ -523,11 +550,8 @@ async fn attach_staged(
     crate::services::audit::take_write_lock(&txn).await?;
     let p = parent(&txn, Some(caller), target).await?;
     caller.ensure_may_attach(&p.access)?;
-    if let Some(existing) = Documents::find()
-        .filter(D::ParentKind.eq(p.kind))
-        .filter(D::ParentId.eq(p.id))
+    if let Some(existing) = in_dossier(p.kind, p.id)
         .filter(D::Sha256.eq(staged.sha256.clone()))
-        .filter(D::RemovedAt.is_null())
         .one(&txn)
         .await?
     {
@@ -607,7 +631,7 @@ pub async fn remove(
     }
     mark_removed(&txn, doc, Some(expected), &caller.username).await?;
     txn.commit().await?;
-    release_blob(db, &store.storage, &doc.sha256).await
+    release_blobs(db, &store.storage, [doc.sha256.clone()]).await
 }
 
 /// Marks a document removed and records it (the feed's tombstone, the audit entry).
@@ -643,7 +667,7 @@ async fn mark_removed<C: ConnectionTrait>(
 }
 
 /// Removes every document of a parent being deleted (in the caller's transaction); returns
-/// the hashes to [`release_blob`] after it commits.
+/// the hashes to [`release_blobs`] after it commits.
 pub async fn remove_all_of<C: ConnectionTrait>(
     db: &C,
     kind: DocumentParent,
@@ -655,6 +679,18 @@ pub async fn remove_all_of<C: ConnectionTrait>(
         mark_removed(db, doc, None, by).await?;
     }
     Ok(docs.into_iter().map(|d| d.sha256).collect())
+}
+
+/// [`release_blob`] of each hash: after a transaction that removed documents commits.
+pub async fn release_blobs(
+    db: &DatabaseConnection,
+    storage: &Storage,
+    shas: impl IntoIterator<Item = String>,
+) -> Result<()> {
+    for sha in shas {
+        release_blob(db, storage, &sha).await?;
+    }
+    Ok(())
 }
 
 /// Deletes the blob `sha256` when no document that is not removed holds it. Runs under the
