@@ -29,6 +29,27 @@ use crate::services::units::{period_of, today, UnitFilter};
 /// Serialized responses kept per snapshot, at most this many (then the map is cleared).
 const MAX_CACHED_RESPONSES: usize = 4096;
 
+/// The one-, two- and three-byte grams of each row's `search_ascii`, each row listed once per
+/// gram, in row order.
+fn index_grams(rows: &[unit::Model]) -> HashMap<u32, Vec<u32>> {
+    let mut grams: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        let text = row.search_ascii.as_bytes();
+        for width in 1..=GRAM {
+            for window in text.windows(width) {
+                let list = grams.entry(gram_key(window)).or_default();
+                if list.last() != Some(&(i as u32)) {
+                    list.push(i as u32);
+                }
+            }
+        }
+    }
+    for list in grams.values_mut() {
+        list.shrink_to_fit();
+    }
+    grams
+}
+
 /// One consistent view of every unit version.
 pub struct Snapshot {
     /// The change-feed position this snapshot includes.
@@ -40,7 +61,20 @@ pub struct Snapshot {
     by_level: HashMap<Level, Vec<unit::Model>>,
     /// Positions in `by_level` of each code's versions.
     by_code: HashMap<(Level, String), Vec<usize>>,
+    /// Per level, the positions in `by_level` of the rows whose `search_ascii` holds each
+    /// one-, two- and three-byte gram (ascending, each row once): a search reads the rows of its
+    /// rarest gram instead of every row of the level.
+    grams: HashMap<Level, HashMap<u32, Vec<u32>>>,
 }
+
+/// A gram of `search_ascii` as a key: its length in the top byte, its bytes below.
+fn gram_key(gram: &[u8]) -> u32 {
+    gram.iter().fold(0u32, |key, b| key << 8 | *b as u32) | (gram.len() as u32) << 24
+}
+
+/// Grams of one to three bytes are indexed; a longer query is looked up by its rarest
+/// three-byte window and checked against each row of it.
+const GRAM: usize = 3;
 
 impl Snapshot {
     fn build(seq: i64, mut rows: Vec<unit::Model>) -> Self {
@@ -65,19 +99,45 @@ impl Snapshot {
                     .push(i);
             }
         }
+        let grams = by_level
+            .iter()
+            .map(|(level, rows)| (*level, index_grams(rows)))
+            .collect();
         Snapshot {
             seq,
             by_level,
             by_code,
+            grams,
             responses: Default::default(),
         }
     }
 
-    /// The units of `level` that match every filter given, in code order, one page of them.
+    /// The positions of the rows of `level` that may contain `q` (folded, not empty):
+    /// those of its rarest gram. A query of at most [`GRAM`] bytes is a gram itself, and
+    /// its rows are exactly those that contain it.
+    fn candidates(&self, level: Level, q: &[u8]) -> &[u32] {
+        let Some(grams) = self.grams.get(&level) else {
+            return &[];
+        };
+        let mut rarest: &[u32] = &[];
+        for (n, window) in q.windows(q.len().min(GRAM)).enumerate() {
+            let Some(rows) = grams.get(&gram_key(window)) else {
+                return &[];
+            };
+            if n == 0 || rows.len() < rarest.len() {
+                rarest = rows;
+            }
+        }
+        rarest
+    }
+
+    /// The units of `level` that match every filter given, one page of them: those whose
+    /// folded name (or type and name) is exactly `q` first, then the others, each group in
+    /// code order. `q` matches anywhere in the folded type and name (`search_ascii`): a
+    /// prefix, an inner word, part of a word.
     pub fn list(&self, level: Level, f: &UnitFilter, request: PageRequest) -> Page<&unit::Model> {
         let q = f.q.as_deref().map(fold).filter(|q| !q.is_empty());
-        let finder = q.as_deref().map(memchr::memmem::Finder::new);
-        let matches = |u: &&unit::Model| {
+        let matches = |u: &unit::Model| {
             f.standing.as_ref().is_none_or(|s| s.matches(u))
                 && f.province
                     .as_ref()
@@ -88,21 +148,51 @@ impl Snapshot {
                 && f.commune
                     .as_ref()
                     .is_none_or(|c| u.commune_code.as_ref() == Some(c))
-                && finder
-                    .as_ref()
-                    .is_none_or(|f| f.find(u.search_ascii.as_bytes()).is_some())
                 && f.on.is_none_or(|day| period_of(u).contains(day))
         };
         let rows = self.by_level.get(&level).map(Vec::as_slice).unwrap_or(&[]);
-        let mut total = 0u64;
         let skip = request.offset();
-        let mut items = Vec::new();
-        for u in rows.iter().filter(matches) {
-            if total >= skip && (items.len() as u64) < request.per_page {
-                items.push(u);
+        let end = skip.saturating_add(request.per_page);
+        let Some(q) = q.as_deref() else {
+            let mut total = 0u64;
+            let mut items = Vec::new();
+            for u in rows.iter().filter(|u| matches(u)) {
+                if total >= skip && total < end {
+                    items.push(u);
+                }
+                total += 1;
+            }
+            return request.page_of(items, total);
+        };
+        // The rows of the query's rarest gram, checked whole when the query is longer than
+        // a gram. Exact names are kept apart to go first; of the others, only as many as
+        // the page can reach are kept, the rest counted.
+        let finder = (q.len() > GRAM).then(|| memchr::memmem::Finder::new(q));
+        let mut exact = Vec::new();
+        let mut others = Vec::new();
+        let mut total = 0u64;
+        for &i in self.candidates(level, q.as_bytes()) {
+            let u = &rows[i as usize];
+            if !finder
+                .as_ref()
+                .is_none_or(|f| f.find(u.search_ascii.as_bytes()).is_some())
+                || !matches(u)
+            {
+                continue;
             }
             total += 1;
+            if u.name_ascii == q || u.search_ascii == q {
+                exact.push(u);
+            } else if (others.len() as u64) < end {
+                others.push(u);
+            }
         }
+        let items = exact
+            .into_iter()
+            .chain(others)
+            .skip(Ord::min(skip, total) as usize)
+            .take(request.per_page as usize)
+            .collect();
         request.page_of(items, total)
     }
 

@@ -157,3 +157,89 @@ async fn lists_answer_for_a_date_before_or_after_the_reform() {
         .await;
     assert_eq!(districts_after["total"], 0);
 }
+
+/// The answer a scan of the unit table gives to `q` (folded) at `level`: the versions
+/// whose folded type and name contain it, those whose name or type and name are exactly
+/// `q` first, each group in code order (then start, then id), as the search answered
+/// before it had an index.
+fn scanned(rows: &[entity::unit::Model], q: &str, on: Option<chrono::NaiveDate>) -> Vec<String> {
+    let hits = rows.iter().filter(|u| {
+        u.search_ascii.contains(q)
+            && on.is_none_or(|day| {
+                u.valid_from.is_none_or(|f| f <= day) && u.valid_to.is_none_or(|t| day <= t)
+            })
+    });
+    let (exact, others): (Vec<_>, Vec<_>) =
+        hits.partition(|u| u.name_ascii == q || u.search_ascii == q);
+    exact
+        .into_iter()
+        .chain(others)
+        .map(|u| u.code.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn type_ahead_search_answers_what_a_scan_of_the_table_answers() {
+    use entity::unit;
+    use ntm_api::domain::text::fold;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = TestApp::spawn().await;
+    for level in ["district", "commune"] {
+        let mut rows = unit::Entity::find()
+            .filter(unit::Column::Level.eq(level))
+            .all(&app.db)
+            .await
+            .unwrap();
+        rows.sort_by(|a, b| (&a.code, a.valid_from, a.id).cmp(&(&b.code, b.valid_from, b.id)));
+        assert!(rows.len() > 10, "{level}: Hà Tĩnh is loaded");
+        // Queries a type-ahead box sends: growing prefixes, inner words, parts of words,
+        // with and without diacritics and in capitals, the type word, nothing that matches.
+        let mut queries: Vec<String> = ["a", "x", "xa ", "  ky   ", "%", "zzqq", "h", "an"]
+            .map(String::from)
+            .to_vec();
+        for u in rows.iter().step_by(9) {
+            let chars: Vec<char> = u.name.chars().collect();
+            for n in [1, 2, 3, 4, chars.len()] {
+                queries.push(chars[..n.min(chars.len())].iter().collect());
+            }
+            queries.push(u.name.to_uppercase());
+            queries.push(u.name_ascii.clone());
+            queries.push(u.search_ascii.clone());
+            if let Some(word) = u.name.split_whitespace().last() {
+                queries.push(word.to_string());
+            }
+            let inner: String = u.name_ascii.chars().skip(1).take(3).collect();
+            queries.push(inner);
+        }
+        for q in &queries {
+            for on in [None, Some("2024-12-31")] {
+                let day = on.map(|d| d.parse().unwrap());
+                let folded = fold(q);
+                let expected = scanned(&rows, &folded, day);
+                let mut got = Vec::new();
+                let mut total = None;
+                for page in 1.. {
+                    let path = format!(
+                        "/api/v1/{level}s?q={}&per_page=500&page={page}{}",
+                        urlencode(q),
+                        on.map(|d| format!("&on={d}")).unwrap_or_default()
+                    );
+                    let answer = app.get_ok(&path, None).await;
+                    total = answer["total"].as_u64();
+                    let items = codes(&answer);
+                    let done = items.len() < 500;
+                    got.extend(items);
+                    if done {
+                        break;
+                    }
+                }
+                assert_eq!(got, expected, "{level}s?q={q:?} on={on:?}");
+                assert_eq!(
+                    total,
+                    Some(expected.len() as u64),
+                    "{level}s?q={q:?} on={on:?}"
+                );
+            }
+        }
+    }
+}
