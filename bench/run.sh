@@ -76,6 +76,8 @@ run "GET /api/v1/communes?q=ky lac" "/api/v1/communes?q=ky%20lac"
 run "GET /api/v1/communes?q=an (2 letters)" "/api/v1/communes?q=an"
 run "GET /api/v1/communes?q=Hương Trà (exact first)" "/api/v1/communes?q=H%C6%B0%C6%A1ng%20Tr%C3%A0"
 run "GET /api/v1/communes?q=thanh (inner word)" "/api/v1/communes?q=thanh"
+python3 bench/search_queries.py "$BASE" "$WORK/search_paths.txt"
+SEARCH_PATHS="$WORK/search_paths.txt" run "GET /api/v1/communes?q={random of many}" "/" bench/search_mix.lua
 run "GET /api/v1/communes?province=42&on=2024-12-31" "/api/v1/communes?province=42&on=2024-12-31"
 run "GET /api/v1/communes/18850?on=2021-09-25" "/api/v1/communes/18850?on=2021-09-25"
 AUTH=1 run "GET /api/v1/provinces (with a token)" "/api/v1/provinces"

@@ -26,8 +26,25 @@ use crate::error::{ApiError, Result};
 use crate::pagination::{Page, PageRequest};
 use crate::services::units::{period_of, today, UnitFilter};
 
-/// Serialized responses kept per snapshot, at most this many (then the map is cleared).
+/// Serialized answers kept per snapshot: at most this many, of at most this many bytes in
+/// all (then the map is cleared and fills again). Searches are kept too: type-ahead repeats
+/// the same few thousand prefixes, and a page of 20 communes is about 8 KB.
 const MAX_CACHED_RESPONSES: usize = 4096;
+const MAX_CACHED_BYTES: usize = 32 * 1024 * 1024;
+
+/// A serialized answer and the `ETag` it goes out with (computed once, with the body).
+#[derive(Clone)]
+pub struct Answer {
+    pub body: bytes::Bytes,
+    pub tag: Arc<str>,
+}
+
+/// The answers kept for one snapshot, and their size.
+#[derive(Default)]
+struct Answers {
+    map: HashMap<String, Answer>,
+    bytes: usize,
+}
 
 /// The one-, two- and three-byte grams of each row's `search_ascii`, each row listed once per
 /// gram, in row order.
@@ -54,9 +71,9 @@ fn index_grams(rows: &[unit::Model]) -> HashMap<u32, Vec<u32>> {
 pub struct Snapshot {
     /// The change-feed position this snapshot includes.
     pub seq: i64,
-    /// Serialized answers to repeated reads (lists without `q`, single units), valid for
-    /// this snapshot only.
-    responses: std::sync::Mutex<HashMap<String, bytes::Bytes>>,
+    /// Serialized answers to repeated reads (lists, searches, single units), valid for this
+    /// snapshot only.
+    responses: std::sync::Mutex<Answers>,
     /// Versions per level, ordered by code, then `valid_from` (open start first), then id.
     by_level: HashMap<Level, Vec<unit::Model>>,
     /// Positions in `by_level` of each code's versions.
@@ -173,9 +190,9 @@ impl Snapshot {
         let mut total = 0u64;
         for &i in self.candidates(level, q.as_bytes()) {
             let u = &rows[i as usize];
-            if !finder
+            if finder
                 .as_ref()
-                .is_none_or(|f| f.find(u.search_ascii.as_bytes()).is_some())
+                .is_some_and(|f| f.find(u.search_ascii.as_bytes()).is_none())
                 || !matches(u)
             {
                 continue;
@@ -208,25 +225,30 @@ impl Snapshot {
         resolve_version(&versions, |v| period_of(v), on, today()).map(|i| versions[i])
     }
 
-    /// A cached serialized response, or `make`'s, stored under `key` for this snapshot.
+    /// The answer kept under `key` for this snapshot, or `make`'s, then kept.
     pub fn cached<E>(
         &self,
         key: String,
-        make: impl FnOnce() -> Result<bytes::Bytes, E>,
-    ) -> Result<bytes::Bytes, E> {
-        if let Some(hit) = self.lock_responses().get(&key) {
+        make: impl FnOnce() -> Result<Answer, E>,
+    ) -> Result<Answer, E> {
+        if let Some(hit) = self.lock_responses().map.get(&key) {
             return Ok(hit.clone());
         }
-        let bytes = make()?;
+        let answer = make()?;
         let mut responses = self.lock_responses();
-        if responses.len() >= MAX_CACHED_RESPONSES {
-            responses.clear();
+        let size = key.len() + answer.body.len() + answer.tag.len();
+        if responses.map.len() >= MAX_CACHED_RESPONSES
+            || responses.bytes.saturating_add(size) > MAX_CACHED_BYTES
+        {
+            *responses = Answers::default();
         }
-        responses.insert(key, bytes.clone());
-        Ok(bytes)
+        if size <= MAX_CACHED_BYTES && responses.map.insert(key, answer.clone()).is_none() {
+            responses.bytes += size;
+        }
+        Ok(answer)
     }
 
-    fn lock_responses(&self) -> std::sync::MutexGuard<'_, HashMap<String, bytes::Bytes>> {
+    fn lock_responses(&self) -> std::sync::MutexGuard<'_, Answers> {
         self.responses.lock().unwrap_or_else(|p| p.into_inner())
     }
 

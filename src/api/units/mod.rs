@@ -10,10 +10,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::access::Caller;
 use crate::auth::MaybeCaller;
+use crate::domain::text::fold;
 use crate::domain::units::Level;
 use crate::error::{ApiError, Result};
 use crate::extract::{etag, IfMatch, ValidJson, ValidQuery, Validate};
 use crate::pagination::{Page, Pagination};
+use crate::services::unit_cache::Answer;
 use crate::services::units::write_permission as permission;
 use crate::services::units::{self, UnitFilter, UnitInput, UnitPatch, UnitView};
 use crate::state::AppState;
@@ -36,7 +38,22 @@ fn json_bytes<T: serde::Serialize>(value: &T) -> Result<web::Bytes> {
         .map_err(|e| ApiError::Internal(e.into()))
 }
 
-/// Lists from the in-memory snapshot; answers without `q` are cached with it.
+/// An answer to keep in the snapshot's cache: the body and its weak tag, hashed once.
+fn answer(body: web::Bytes) -> Answer {
+    let tag = crate::conditional::weak_tag(&body).into();
+    Answer { body, tag }
+}
+
+/// A kept answer, with its `ETag` (so the conditional layer does not hash it again).
+fn send(answer: Answer) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, &*answer.tag))
+        .content_type("application/json")
+        .body(answer.body)
+}
+
+/// Lists from the in-memory snapshot, each answer kept with it (searches under their folded
+/// query: `Hương Trà` and `huong  tra` are one answer).
 pub async fn list(
     state: &AppState,
     level: Level,
@@ -46,24 +63,21 @@ pub async fn list(
     let request = pagination.resolve()?;
     let snapshot = state.units.snapshot(&state.db).await?;
     let render = || json_bytes(&snapshot.list(level, &filter, request).map(UnitView::from));
-    // Searches (unbounded keys) and level filters (recognitions change apart from units)
-    // are computed each time.
-    let body = if filter.q.is_some() || filter.standing.is_some() {
-        render()?
-    } else {
-        snapshot.cached(
-            format!(
-                "list|{}|{filter:?}|{}|{}",
-                level.as_str(),
-                request.page,
-                request.per_page
-            ),
-            render,
-        )?
+    // Level filters are computed each time: recognitions change apart from units.
+    if filter.standing.is_some() {
+        return Ok(send(answer(render()?)));
+    }
+    let key_filter = UnitFilter {
+        q: filter.q.as_deref().map(fold),
+        ..filter.clone()
     };
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .body(body))
+    let key = format!(
+        "list|{}|{key_filter:?}|{}|{}",
+        level.as_str(),
+        request.page,
+        request.per_page
+    );
+    Ok(send(snapshot.cached(key, || render().map(answer))?))
 }
 
 pub async fn get(
@@ -74,13 +88,14 @@ pub async fn get(
 ) -> Result<HttpResponse> {
     let snapshot = state.units.snapshot(&state.db).await?;
     let unit = snapshot.get_on(level, code, on)?;
-    let body = snapshot.cached(format!("get|{}|{}", level.as_str(), unit.id), || {
-        json_bytes(&UnitView::from(unit))
+    let answer = snapshot.cached(format!("get|{}|{}", level.as_str(), unit.id), || {
+        let body = json_bytes(&UnitView::from(unit))?;
+        Ok::<_, ApiError>(Answer {
+            body,
+            tag: etag(unit.id, unit.row_version).into(),
+        })
     })?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(unit.id, unit.row_version)))
-        .content_type("application/json")
-        .body(body))
+    Ok(send(answer))
 }
 
 pub async fn create(

@@ -50,6 +50,10 @@ async fn province_officers_create_units_inside_their_province() {
         ],
     )
     .await;
+    // Searches are kept with the units' snapshot: one made before the write must not hide
+    // the new commune after it.
+    let search = "/api/v1/communes?q=Th%E1%BB%AD%20Nghi%E1%BB%87m";
+    assert_eq!(app.get_ok(search, None).await["total"], 0);
     let changes_before = count_rows(&app.db, "changes").await;
     let response = app.post(path, Some(&ha_tinh), &commune).await;
     assert_eq!(response.headers()["location"], "/api/v1/communes/99901");
@@ -64,6 +68,14 @@ async fn province_officers_create_units_inside_their_province() {
     );
     // The write is in the change feed.
     assert_eq!(count_rows(&app.db, "changes").await, changes_before + 1);
+    let found = app.get(search, None).await;
+    let tag = found.headers()["etag"].clone();
+    let found = expect_json(found, StatusCode::OK).await;
+    assert_eq!(codes(&found), ["99901"]);
+    // The same query folded otherwise is the same answer, with the same tag.
+    let folded = app.get("/api/v1/communes?q=THU%20%20nghiem", None).await;
+    assert_eq!(folded.headers()["etag"], tag);
+    assert_eq!(expect_json(folded, StatusCode::OK).await, found);
 }
 
 #[tokio::test]
