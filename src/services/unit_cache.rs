@@ -170,26 +170,26 @@ impl Snapshot {
         let rows = self.by_level.get(&level).map(Vec::as_slice).unwrap_or(&[]);
         let skip = request.offset();
         let end = skip.saturating_add(request.per_page);
-        let Some(q) = q.as_deref() else {
-            let mut total = 0u64;
-            let mut items = Vec::new();
-            for u in rows.iter().filter(|u| matches(u)) {
-                if total >= skip && total < end {
-                    items.push(u);
-                }
-                total += 1;
-            }
-            return request.page_of(items, total);
+        // Without a query every row of the level is a candidate; with one, the rows of its
+        // rarest gram, checked whole when the query is longer than a gram. Exact names are
+        // kept apart to go first; of the others, only as many as the page can reach are
+        // kept, the rest counted.
+        let candidates: Box<dyn Iterator<Item = &unit::Model>> = match q.as_deref() {
+            None => Box::new(rows.iter()),
+            Some(q) => Box::new(
+                self.candidates(level, q.as_bytes())
+                    .iter()
+                    .map(|&i| &rows[i as usize]),
+            ),
         };
-        // The rows of the query's rarest gram, checked whole when the query is longer than
-        // a gram. Exact names are kept apart to go first; of the others, only as many as
-        // the page can reach are kept, the rest counted.
-        let finder = (q.len() > GRAM).then(|| memchr::memmem::Finder::new(q));
+        let finder = q
+            .as_deref()
+            .filter(|q| q.len() > GRAM)
+            .map(memchr::memmem::Finder::new);
         let mut exact = Vec::new();
         let mut others = Vec::new();
         let mut total = 0u64;
-        for &i in self.candidates(level, q.as_bytes()) {
-            let u = &rows[i as usize];
+        for u in candidates {
             if finder
                 .as_ref()
                 .is_some_and(|f| f.find(u.search_ascii.as_bytes()).is_none())
@@ -198,7 +198,9 @@ impl Snapshot {
                 continue;
             }
             total += 1;
-            if u.name_ascii == q || u.search_ascii == q {
+            if q.as_deref()
+                .is_some_and(|q| u.name_ascii == q || u.search_ascii == q)
+            {
                 exact.push(u);
             } else if (others.len() as u64) < end {
                 others.push(u);
