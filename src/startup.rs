@@ -63,6 +63,8 @@ impl Application {
                 config.user_cache_seconds,
             )),
             criteria_versions: Default::default(),
+            trees: Default::default(),
+            assessment_views: Default::default(),
             documents: document_store(&config)?,
         });
         let listener = TcpListener::bind(&config.bind)

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::tokens::TokenKeys;
+use crate::services::assessments::rendered::Views;
 use crate::services::criteria::rendered::RenderedVersions;
+use crate::services::criteria::trees::Trees;
 use crate::services::documents::DocumentStore;
 use crate::services::logins::LoginLimits;
 use crate::services::signed_in::SignedInUsers;
@@ -23,6 +25,10 @@ pub struct AppState {
     pub signed_in: SignedInUsers,
     /// Published criteria versions as rendered JSON, for a few seconds.
     pub criteria_versions: RenderedVersions,
+    /// Parsed criteria trees of published versions (they never change).
+    pub trees: Trees,
+    /// Assessment views as rendered, each beside the row it was rendered from.
+    pub assessment_views: Views,
     /// Where documents' bytes are kept, and what an upload may be.
     pub documents: DocumentStore,
 }

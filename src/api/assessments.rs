@@ -37,13 +37,32 @@ pub struct AssessmentQuery {
     pub kind: Option<Kind>,
 }
 
+/// The view of `m`: rendered again only when `m` is not the row a kept rendering was made
+/// from (services::assessments::rendered says why that is safe).
 async fn respond(
     state: &AppState,
-    response: actix_web::HttpResponseBuilder,
+    mut response: actix_web::HttpResponseBuilder,
     m: &entity::assessment::Model,
 ) -> Result<HttpResponse> {
-    let view = service::view(&state.db, m).await?;
-    Ok(crate::api::versioned(response, m.id, m.row_version, &view))
+    let json = match state.assessment_views.get(m) {
+        Some(json) => json,
+        None => {
+            let view = service::view(&state.db, &state.trees, m).await?;
+            let json = bytes::Bytes::from(
+                serde_json::to_vec(&view)
+                    .map_err(|e| crate::error::ApiError::Internal(e.into()))?,
+            );
+            state.assessment_views.put(m, json.clone());
+            json
+        }
+    };
+    Ok(response
+        .insert_header((
+            actix_web::http::header::ETAG,
+            crate::extract::etag(m.id, m.row_version),
+        ))
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(json))
 }
 
 /// Assessments; drafts only for those whose scope covers them (and viewers).
@@ -251,7 +270,8 @@ pub async fn put_values(
 ) -> Result<HttpResponse> {
     let (m, expected) = load_for_author(&state, &caller, *id, &if_match).await?;
     let txn = crate::services::begin_write(&state.db).await?;
-    let fresh = service::write_values(&txn, &m, &body.0, expected, &caller.username).await?;
+    let fresh =
+        service::write_values(&txn, &state.trees, &m, &body.0, expected, &caller.username).await?;
     txn.commit().await?;
     respond(&state, HttpResponse::Ok(), &fresh).await
 }

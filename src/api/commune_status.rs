@@ -40,7 +40,14 @@ pub async fn commune_status(
     query: ValidQuery<StatusQuery>,
 ) -> Result<web::Json<CommuneStatus>> {
     Ok(web::Json(
-        service::commune_status(&state.db, caller.0.as_ref(), &code, query.0.on).await?,
+        service::commune_status(
+            &state.db,
+            &state.trees,
+            caller.0.as_ref(),
+            &code,
+            query.0.on,
+        )
+        .await?,
     ))
 }
 

@@ -598,7 +598,7 @@ pub async fn get_dossier(
     let parent =
         service::readable_parent(&state.db, caller.0.as_ref(), ParentRef::Assessment(*id)).await?;
     let assessment = assessments::reload(&state.db, parent.id).await?;
-    let view = assessments::view(&state.db, &assessment).await?;
+    let view = assessments::view(&state.db, &state.trees, &assessment).await?;
     let docs = service::all_of(&state.db, DocumentParent::Assessment, parent.id).await?;
     let (file, tag) = service::dossier::build(&state.documents.storage, &view, &docs).await?;
     let length = file

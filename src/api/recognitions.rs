@@ -69,7 +69,8 @@ pub async fn create_recognition(
         })?;
     caller.ensure(Permission::Recognize, &assessments::scope_of(&assessment))?;
     let txn = crate::services::begin_write(&state.db).await?;
-    let model = service::recognize(&txn, &assessment, &input, &caller.username).await?;
+    let model =
+        service::recognize(&txn, &state.trees, &assessment, &input, &caller.username).await?;
     txn.commit().await?;
     tracing::info!(recognition = model.id, unit = ?model.unit_code, by = ?caller.username, "recognition recorded");
     Ok(

@@ -67,6 +67,7 @@ pub struct StatusSponsor {
 /// The status of the commune `code` on `on` (default: today's version, or the last).
 pub async fn commune_status(
     db: &DatabaseConnection,
+    trees: &crate::services::criteria::trees::Trees,
     caller: Option<&Caller>,
     code: &str,
     on: Option<NaiveDate>,
@@ -90,7 +91,7 @@ pub async fn commune_status(
         None => None,
         Some(a) => {
             if level != "none" {
-                let (outcomes, _, _) = assessments::evaluate_stored(db, &a).await?;
+                let (outcomes, _, _) = assessments::evaluate_stored(db, trees, &a).await?;
                 // Only what is known: an undetermined criterion is not a failure.
                 let unmet: Vec<String> = outcomes
                     .iter()

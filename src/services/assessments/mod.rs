@@ -24,11 +24,13 @@ use crate::domain::criteria::CriteriaLevel;
 use crate::domain::units::{Level, Region};
 use crate::error::{ApiError, DbResultExt, FieldError, Result};
 use crate::pagination::{Page, PageRequest};
+use crate::services::criteria::trees::Trees;
 use crate::services::criteria::{self as criteria_service, VersionStatus};
 use crate::services::{changes, units};
 
 mod create;
 mod queries;
+pub mod rendered;
 mod types;
 mod values;
 mod visibility;

@@ -40,8 +40,12 @@ pub async fn get_visible<C: ConnectionTrait>(
     }
 }
 
-pub async fn view<C: ConnectionTrait>(db: &C, m: &assessment::Model) -> Result<AssessmentView> {
-    let (criteria, summary, decisions) = evaluate_stored(db, m).await?;
+pub async fn view<C: ConnectionTrait>(
+    db: &C,
+    trees: &Trees,
+    m: &assessment::Model,
+) -> Result<AssessmentView> {
+    let (criteria, summary, decisions) = evaluate_stored(db, trees, m).await?;
     let history = assessment_transition::Entity::find()
         .filter(assessment_transition::Column::AssessmentId.eq(m.id))
         .order_by_asc(assessment_transition::Column::Id)

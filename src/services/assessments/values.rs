@@ -41,16 +41,17 @@ pub(super) async fn tree_for<C: ConnectionTrait>(
     criteria_service::tree_of(&version)
 }
 
-/// Evaluates an assessment from what is stored.
+/// Evaluates an assessment from what is stored, against its version's tree from `trees`.
 pub async fn evaluate_stored<C: ConnectionTrait>(
     db: &C,
+    trees: &Trees,
     m: &assessment::Model,
 ) -> Result<(
     Vec<CriterionOutcome>,
     Summary,
     Vec<criterion_decision::Model>,
 )> {
-    let tree = tree_for(db, m).await?;
+    let tree = trees.of(db, m.criteria_version_id).await?;
     evaluate_against(db, m, &tree).await
 }
 
@@ -374,13 +375,14 @@ pub async fn inputs_unchanged<C: ConnectionTrait>(
 /// Writes a batch of values and decisions into a draft, all or nothing.
 pub async fn write_values<C: ConnectionTrait>(
     db: &C,
+    trees: &Trees,
     m: &assessment::Model,
     input: &ValuesInput,
     expected: i32,
     by: &str,
 ) -> Result<assessment::Model> {
     ensure_status(m, Status::Draft, "editing")?;
-    let tree = tree_for(db, m).await?;
+    let tree = trees.of(db, m.criteria_version_id).await?;
     let errors = check_inputs(&tree, input);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));

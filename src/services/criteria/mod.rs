@@ -23,6 +23,7 @@ use crate::services::{changes, units};
 pub mod csv;
 pub mod rendered;
 mod sets;
+pub mod trees;
 mod types;
 mod versions;
 

@@ -111,6 +111,7 @@ pub fn scope_of(m: &recognition::Model) -> Scope {
 /// naming the unmet criteria otherwise); the assessment becomes `recognized`.
 pub async fn recognize<C: ConnectionTrait>(
     db: &C,
+    trees: &crate::services::criteria::trees::Trees,
     assessment: &entity::assessment::Model,
     input: &NewRecognition,
     by: &str,
@@ -169,7 +170,7 @@ pub async fn recognize<C: ConnectionTrait>(
             ),
         ));
     } else {
-        let (outcomes, _, _) = assessments::evaluate_stored(db, assessment).await?;
+        let (outcomes, _, _) = assessments::evaluate_stored(db, trees, assessment).await?;
         let unmet: Vec<String> = outcomes
             .iter()
             .filter(|o| !o.met)

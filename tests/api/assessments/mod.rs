@@ -10,6 +10,7 @@ use crate::helpers::{
 };
 
 mod values;
+mod views;
 mod workflow;
 
 /// A draft of Kỳ Lạc against Hà Tĩnh's set: the app, Kỳ Lạc's token, the version and
