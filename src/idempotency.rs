@@ -50,7 +50,8 @@ pub async fn middleware(
         .get(HEADER)
         .map(|v| v.to_str().map(str::to_string));
     // Uploads (multipart) stream to storage and are not replayed: the same file twice on a
-    // parent is a 409 naming the first, which is what a retry needs to know.
+    // parent is a 409 naming the first, which is what a retry needs to know. Their key is
+    // still checked, as the contract documents it on every POST.
     let upload = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
@@ -60,10 +61,8 @@ pub async fn middleware(
                 .to_ascii_lowercase()
                 .starts_with("multipart/")
         });
-    let applies = req.method() == Method::POST
-        && key.is_some()
-        && !upload
-        && !req.path().starts_with("/api/v1/auth/");
+    let applies =
+        req.method() == Method::POST && key.is_some() && !req.path().starts_with("/api/v1/auth/");
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let (Some(state), true) = (state, applies) else {
         return next
@@ -83,6 +82,12 @@ pub async fn middleware(
             return Ok(ServiceResponse::new(http, problem(err)));
         }
     };
+    if upload {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
     // The key belongs to the caller; without a valid token the handler answers 401 itself.
     let user_id = crate::auth::token_user(&state, req.request());
     let Some(user_id) = user_id else {

@@ -57,3 +57,48 @@ async fn a_retried_post_gets_the_first_answer_and_writes_once() {
     assert_eq!(again.headers()["idempotency-replayed"], "true");
     expect_problem(again, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
 }
+
+/// An upload is not replayed, but its `Idempotency-Key` is checked as on every POST (the
+/// contract gives its pattern): schemathesis found one outside the pattern accepted with a
+/// 201 and the file stored.
+#[tokio::test]
+async fn an_upload_with_a_malformed_key_is_422_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let version = app.ha_tinh_version().await;
+    let commune = app.commune(crate::helpers::KY_LAC).await;
+    let id = app
+        .draft_assessment(&commune, version, crate::helpers::KY_LAC)
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/assessments/{id}/documents");
+    let form =
+        crate::helpers::document_form(crate::helpers::pdf("key"), "a.pdf", &[("kind", "report")]);
+    let response = app
+        .request(reqwest::Method::POST, &path, Some(&commune))
+        .header("Idempotency-Key", "a key with spaces")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    assert_eq!(error_fields(&problem), ["Idempotency-Key"]);
+    assert_eq!(count_rows(&app.db, "documents").await, 0);
+    assert!(app.stored_objects().await.is_empty());
+    // A well-formed key goes through (and is not replayed: the same file again is a 409).
+    for expected in [StatusCode::CREATED, StatusCode::CONFLICT] {
+        let form = crate::helpers::document_form(
+            crate::helpers::pdf("key"),
+            "a.pdf",
+            &[("kind", "report")],
+        );
+        let response = app
+            .request(reqwest::Method::POST, &path, Some(&commune))
+            .header("Idempotency-Key", "upload-1")
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), expected);
+    }
+}
