@@ -72,33 +72,24 @@ async fn an_upload_with_a_malformed_key_is_422_and_stores_nothing() {
         .as_i64()
         .unwrap();
     let path = format!("/api/v1/assessments/{id}/documents");
-    let form =
-        crate::helpers::document_form(crate::helpers::pdf("key"), "a.pdf", &[("kind", "report")]);
-    let response = app
-        .request(reqwest::Method::POST, &path, Some(&commune))
-        .header("Idempotency-Key", "a key with spaces")
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let upload = |key: &'static str| {
+        let form = crate::helpers::document_form(
+            crate::helpers::pdf("key"),
+            "a.pdf",
+            &[("kind", "report")],
+        );
+        app.request(reqwest::Method::POST, &path, Some(&commune))
+            .header("Idempotency-Key", key)
+            .multipart(form)
+            .send()
+    };
+    let response = upload("a key with spaces").await.unwrap();
     let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
     assert_eq!(error_fields(&problem), ["Idempotency-Key"]);
     assert_eq!(count_rows(&app.db, "documents").await, 0);
     assert!(app.stored_objects().await.is_empty());
     // A well-formed key goes through (and is not replayed: the same file again is a 409).
     for expected in [StatusCode::CREATED, StatusCode::CONFLICT] {
-        let form = crate::helpers::document_form(
-            crate::helpers::pdf("key"),
-            "a.pdf",
-            &[("kind", "report")],
-        );
-        let response = app
-            .request(reqwest::Method::POST, &path, Some(&commune))
-            .header("Idempotency-Key", "upload-1")
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), expected);
+        assert_eq!(upload("upload-1").await.unwrap().status(), expected);
     }
 }

@@ -20,16 +20,16 @@ async fn read(app: &TestApp, base: &str, token: &str, id: i64) -> (StatusCode, S
     (status, etag, response.json().await.unwrap_or(Value::Null))
 }
 
-/// A write on the instance at `base` that must answer `expected`.
+/// A write on the instance at `base` that must answer `expected`; its JSON body (`null`
+/// when it has none).
 async fn write(
     app: &TestApp,
     base: &str,
-    method: Method,
-    path: &str,
     token: &str,
+    (method, path): (Method, String),
     body: Option<Value>,
     expected: StatusCode,
-) {
+) -> Value {
     let builder = app
         .client
         .request(method.clone(), format!("{base}{path}"))
@@ -40,6 +40,7 @@ async fn write(
     };
     let response = builder.send().await.expect("request");
     assert_eq!(response.status(), expected, "{method} {path}");
+    response.json().await.unwrap_or(Value::Null)
 }
 
 /// Reads the assessment on both instances (this one first, so that it renders and keeps
@@ -60,6 +61,9 @@ async fn same_on_both(app: &TestApp, other: &str, token: &str, id: i64) -> Value
 async fn a_kept_view_follows_every_write_made_through_another_instance() {
     let (app, ky_lac, version, id) = ky_lac_draft().await;
     let other = app.second_instance().await;
+    let there = |request: (Method, String), body: Option<Value>, expected: StatusCode| {
+        write(&app, &other, &ky_lac, request, body, expected)
+    };
     let path = format!("/api/v1/assessments/{id}");
     let first = same_on_both(&app, &other, &ky_lac, id).await;
     assert_eq!(first["summary"]["label"], "0/20");
@@ -67,59 +71,28 @@ async fn a_kept_view_follows_every_write_made_through_another_instance() {
     // Values written there.
     let values = Some(values_meeting(12));
     let put = format!("{path}/indicator-values");
-    write(
-        &app,
-        &other,
-        Method::PUT,
-        &put,
-        &ky_lac,
-        values,
-        StatusCode::OK,
-    )
-    .await;
+    there((Method::PUT, put.clone()), values, StatusCode::OK).await;
     let after_values = same_on_both(&app, &other, &ky_lac, id).await;
     assert_eq!(after_values["summary"]["label"], "12/20");
 
     // A decision with its note.
     let decision = json!({"values": [], "criteria_decisions": [
         {"criterion_code": "10", "result": "not_met", "note": "biên bản họp ngày 2/10"}]});
-    write(
-        &app,
-        &other,
-        Method::PUT,
-        &put,
-        &ky_lac,
-        Some(decision),
-        StatusCode::OK,
-    )
-    .await;
+    there((Method::PUT, put.clone()), Some(decision), StatusCode::OK).await;
     let decided = same_on_both(&app, &other, &ky_lac, id).await;
     assert_eq!(decided["decisions"][0]["criterion_code"], "10");
     assert_eq!(decided["summary"]["label"], "11/20");
 
     // A new date.
     let date = Some(json!({"assessed_on": "2021-10-05"}));
-    write(
-        &app,
-        &other,
-        Method::PATCH,
-        &path,
-        &ky_lac,
-        date,
-        StatusCode::OK,
-    )
-    .await;
+    there((Method::PATCH, path.clone()), date, StatusCode::OK).await;
     let moved = same_on_both(&app, &other, &ky_lac, id).await;
     assert_eq!(moved["assessed_on"], "2021-10-05");
 
     // A transition, with its history.
     let submit = Some(json!({"note": null}));
-    write(
-        &app,
-        &other,
-        Method::POST,
-        &format!("{path}/submit"),
-        &ky_lac,
+    there(
+        (Method::POST, format!("{path}/submit")),
         submit,
         StatusCode::OK,
     )
@@ -133,58 +106,24 @@ async fn a_kept_view_follows_every_write_made_through_another_instance() {
     let draft_id = draft["id"].as_i64().unwrap();
     let values = Some(values_meeting(5));
     let put = format!("/api/v1/assessments/{draft_id}/indicator-values");
-    write(
-        &app,
-        &other,
-        Method::PUT,
-        &put,
-        &ky_lac,
-        values,
-        StatusCode::OK,
-    )
-    .await;
+    there((Method::PUT, put.clone()), values, StatusCode::OK).await;
     assert_eq!(
         same_on_both(&app, &other, &ky_lac, draft_id).await["summary"]["label"],
         "5/20"
     );
     let gone = format!("/api/v1/assessments/{draft_id}");
-    write(
-        &app,
-        &other,
-        Method::DELETE,
-        &gone,
-        &ky_lac,
-        None,
-        StatusCode::NO_CONTENT,
-    )
-    .await;
+    there((Method::DELETE, gone), None, StatusCode::NO_CONTENT).await;
     let (status, _, _) = read(&app, &app.address, &ky_lac, draft_id).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let body = json!({"unit_code": KY_LAC, "criteria_version_id": version,
         "assessed_on": "2021-09-25", "kind": "self"});
-    let created = app
-        .client
-        .post(format!("{other}/api/v1/assessments"))
-        .bearer_auth(&ky_lac)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let created = expect_json(created, StatusCode::CREATED).await;
+    let assessments = "/api/v1/assessments".to_string();
+    let created = there((Method::POST, assessments), Some(body), StatusCode::CREATED).await;
     let new_id = created["id"].as_i64().unwrap();
     // Brought to the row version the deleted draft had, with other values.
     let values = Some(values_meeting(7));
     let put = format!("/api/v1/assessments/{new_id}/indicator-values");
-    write(
-        &app,
-        &other,
-        Method::PUT,
-        &put,
-        &ky_lac,
-        values,
-        StatusCode::OK,
-    )
-    .await;
+    there((Method::PUT, put.clone()), values, StatusCode::OK).await;
     let again = same_on_both(&app, &other, &ky_lac, new_id).await;
     assert_eq!(again["summary"]["label"], "7/20");
     assert_eq!(again["history"].as_array().unwrap().len(), 1);
