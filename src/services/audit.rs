@@ -127,6 +127,14 @@ impl Context {
         }
     }
 
+    /// How entries name batch item `index`: its file line in an import, else its index.
+    fn item_name(&self, index: usize) -> String {
+        match self.lines.as_ref().and_then(|l| l.get(index)) {
+            Some(line) => format!("line {line}"),
+            None => format!("item {index}"),
+        }
+    }
+
     fn via(&self) -> String {
         match &self.item {
             Some(item) => format!("{} {item}", self.via),
@@ -156,12 +164,7 @@ pub fn current_actor() -> Option<Actor> {
 
 /// Names the batch item being written from now on (`None`: no item).
 pub fn set_item(index: Option<usize>) {
-    with_context(|c| {
-        c.item = index.map(|i| match c.lines.as_ref().and_then(|l| l.get(i)) {
-            Some(line) => format!("line {line}"),
-            None => format!("item {i}"),
-        })
-    });
+    with_context(|c| c.item = index.map(|i| c.item_name(i)));
 }
 
 /// Tells the context that batch items are lines of a file: `lines[i]` is item `i`'s line.
@@ -275,23 +278,12 @@ SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
 FROM (SELECT COALESCE((SELECT hash FROM audit_entries ORDER BY id DESC LIMIT 1), '') AS hash) AS last
 "#;
 
-/// Appends `event` in the caller's transaction `conn` (which must be a transaction on
-/// PostgreSQL: the advisory lock lasts until it ends).
-pub async fn append<C: ConnectionTrait>(conn: &C, event: Event) -> Result<(), DbErr> {
-    take_write_lock(conn).await?;
-    append_holding_lock(conn, event).await
-}
-
-/// [`append`] for a caller that already holds [`WRITE_LOCK`] in `conn` (the change feed).
-pub(crate) async fn append_holding_lock<C: ConnectionTrait>(
-    conn: &C,
-    event: Event,
-) -> Result<(), DbErr> {
-    let context = current();
+/// The entry of `event` in `context` at `at`, without its place in the chain.
+fn entry_of(context: &Context, event: Event, at: DateTime<Utc>) -> audit_entry::Model {
     let actor = event.actor.or(context.actor.clone());
     // Microseconds: what PostgreSQL keeps, so the hash recomputes from the stored row.
-    let at: DateTime<Utc> = Utc::now().trunc_subsecs(6);
-    let mut m = audit_entry::Model {
+    let at = at.trunc_subsecs(6);
+    audit_entry::Model {
         id: 0,
         at,
         actor_id: actor.as_ref().and_then(|a| a.id),
@@ -314,7 +306,60 @@ pub(crate) async fn append_holding_lock<C: ConnectionTrait>(
         hash: String::new(),
         created_at: at,
         updated_at: at,
-    };
+    }
+}
+
+/// The hash of the last entry ('' before the first).
+async fn last_hash<C: ConnectionTrait>(conn: &C) -> Result<String, DbErr> {
+    Ok(Entries::find()
+        .select_only()
+        .column(audit_entry::Column::Hash)
+        .order_by_desc(audit_entry::Column::Id)
+        .limit(1)
+        .into_tuple::<String>()
+        .one(conn)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Appends the entries of a batch's items, in order, for a caller that holds
+/// [`WRITE_LOCK`] in `conn`: each `(index, event)` is recorded as written by batch item
+/// `index` (see [`set_item`]). The chain is computed here from the last hash, read once, and
+/// the entries are inserted together.
+pub(crate) async fn append_items_holding_lock<C: ConnectionTrait>(
+    conn: &C,
+    events: Vec<(usize, Event)>,
+) -> Result<(), DbErr> {
+    let mut context = current();
+    let now = Utc::now();
+    let mut prev = last_hash(conn).await?;
+    let mut rows = Vec::with_capacity(events.len());
+    for (index, event) in events {
+        context.item = Some(context.item_name(index));
+        let mut m = entry_of(&context, event, now);
+        m.prev_hash = std::mem::take(&mut prev);
+        m.hash = hash_of(&m);
+        prev = m.hash.clone();
+        let mut row: audit_entry::ActiveModel = m.into();
+        row.id = sea_orm::NotSet;
+        rows.push(row);
+    }
+    crate::services::insert_rows(conn, rows).await
+}
+
+/// Appends `event` in the caller's transaction `conn` (which must be a transaction on
+/// PostgreSQL: the advisory lock lasts until it ends).
+pub async fn append<C: ConnectionTrait>(conn: &C, event: Event) -> Result<(), DbErr> {
+    take_write_lock(conn).await?;
+    append_holding_lock(conn, event).await
+}
+
+/// [`append`] for a caller that already holds [`WRITE_LOCK`] in `conn` (the change feed).
+pub(crate) async fn append_holding_lock<C: ConnectionTrait>(
+    conn: &C,
+    event: Event,
+) -> Result<(), DbErr> {
+    let mut m = entry_of(&current(), event, Utc::now());
     if conn.get_database_backend() == DbBackend::Postgres {
         let contents = contents_of(&m);
         let values: Vec<sea_orm::Value> = vec![
@@ -340,15 +385,7 @@ pub(crate) async fn append_holding_lock<C: ConnectionTrait>(
         conn.execute_raw(statement).await?;
         return Ok(());
     }
-    m.prev_hash = Entries::find()
-        .select_only()
-        .column(audit_entry::Column::Hash)
-        .order_by_desc(audit_entry::Column::Id)
-        .limit(1)
-        .into_tuple::<String>()
-        .one(conn)
-        .await?
-        .unwrap_or_default();
+    m.prev_hash = last_hash(conn).await?;
     m.hash = hash_of(&m);
     let mut row: audit_entry::ActiveModel = m.into();
     row.id = sea_orm::NotSet;

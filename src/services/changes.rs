@@ -208,6 +208,49 @@ async fn insert<C: ConnectionTrait, T: Serialize>(
     Ok(())
 }
 
+/// A creation of a batch, for [`record_created`].
+pub struct Created<T> {
+    /// The batch item that made it (its audit entry names the item or the file's line).
+    pub item: usize,
+    pub key: String,
+    pub province: Option<String>,
+    pub data: T,
+}
+
+/// Records the creations of a batch's items in the feed and the audit trail, in order:
+/// what [`record`] with [`Op::Create`] writes for each, in one statement per table.
+pub async fn record_created<C: ConnectionTrait, T: Serialize>(
+    conn: &C,
+    entity: &str,
+    created: Vec<Created<T>>,
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let mut events = Vec::with_capacity(created.len());
+    let mut rows = Vec::with_capacity(created.len());
+    for c in created {
+        let data = to_json(&c.data)?;
+        let event = audit::Event::new(entity, c.key.as_str(), Op::Create.audit_name())
+            .province(c.province.as_deref())
+            .changes(Some(audit::diff(None, Some(&data))));
+        events.push((c.item, event));
+        rows.push(entity::change::ActiveModel {
+            entity: Set(entity.to_string()),
+            entity_key: Set(c.key),
+            op: Set("upsert".to_string()),
+            at: Set(now),
+            data: Set(Some(data)),
+            province_code: Set(c.province),
+            draft: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        });
+    }
+    audit::take_write_lock(conn).await?;
+    audit::append_items_holding_lock(conn, events).await?;
+    crate::services::insert_rows(conn, rows).await
+}
+
 /// Runs `delete` (filtered on the row's id and the `row_version` the caller read) and
 /// records the deletion of `entity` `key` in the feed, in the caller's transaction. When no
 /// row was deleted the row changed since it was read: 412, and nothing is recorded.

@@ -21,8 +21,9 @@ pub mod users;
 
 use crate::pagination::{Page, PageRequest};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
-    PrimaryKeyTrait, Select, TransactionOptions, TransactionTrait, UpdateResult,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    Iterable, PaginatorTrait, PrimaryKeyTrait, Select, TransactionOptions, TransactionTrait,
+    UpdateResult,
 };
 
 use crate::error::ApiError;
@@ -36,6 +37,28 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+/// Bound parameters per statement in [`insert_rows`]: under SQLite's limit (32,766) and
+/// PostgreSQL's (65,535).
+const MAX_PARAMETERS: usize = 30_000;
+
+/// Inserts `rows` with as few multi-row `INSERT`s as the databases' parameter limits allow
+/// (a batch of 100 assessments has 5,700 values of 7 columns each: two statements).
+pub async fn insert_rows<C, A>(db: &C, mut rows: Vec<A>) -> Result<(), DbErr>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + Send,
+{
+    let columns = <A::Entity as EntityTrait>::Column::iter().count().max(1);
+    let per_statement = (MAX_PARAMETERS / columns).max(1);
+    while !rows.is_empty() {
+        let rest = rows.split_off(per_statement.min(rows.len()));
+        A::Entity::insert_many(std::mem::replace(&mut rows, rest))
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// One page of a query, with the total number of rows it matches.

@@ -161,14 +161,33 @@ pub async fn prepare_with<C: ConnectionTrait>(
     }
 }
 
-/// Inserts a new draft with its first values and decisions (none from `POST /assessments`,
-/// the item's from sync), evaluated before the insert so the row is written once.
-pub async fn insert<C: ConnectionTrait>(
-    db: &C,
+/// The natural key of an assessment: unit, criteria version, date, kind.
+pub type AssessmentKey = (String, i32, NaiveDate, Kind);
+
+fn key_of(m: &assessment::Model) -> AssessmentKey {
+    (
+        m.unit_code.clone(),
+        m.criteria_version_id,
+        m.assessed_on,
+        m.kind,
+    )
+}
+
+/// A new draft checked and evaluated: its row, its results and the inputs to store.
+pub struct NewDraft<'a> {
+    key: AssessmentKey,
+    row: assessment::ActiveModel,
+    outcomes: Vec<CriterionOutcome>,
+    inputs: &'a ValuesInput,
+}
+
+/// Checks `inputs` against the prepared assessment's tree and evaluates them, writing
+/// nothing: what [`insert`] and [`insert_drafts`] store.
+pub fn draft_of<'a>(
     prepared: &PreparedAssessment,
-    inputs: &ValuesInput,
+    inputs: &'a ValuesInput,
     by: &str,
-) -> Result<assessment::Model> {
+) -> Result<NewDraft<'a>> {
     let errors = check_inputs(&prepared.catalog.tree, inputs);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -192,9 +211,10 @@ pub async fn insert<C: ConnectionTrait>(
         year,
     };
     let (outcomes, summary) = evaluate(&prepared.catalog.tree, &values, &decided, ctx);
-    let model = assessment::ActiveModel {
+    let input = &prepared.input;
+    let row = assessment::ActiveModel {
         unit_level: Set(prepared.unit_level),
-        unit_code: Set(prepared.input.unit_code.clone()),
+        unit_code: Set(input.unit_code.clone()),
         province_code: Set(scope.province),
         district_code: Set(scope.district),
         commune_code: Set(scope.commune),
@@ -202,9 +222,9 @@ pub async fn insert<C: ConnectionTrait>(
         designation_id: Set(prepared.designation.as_ref().map(|d| d.id)),
         commune_group: Set(prepared.unit.commune_group),
         criteria_version_id: Set(prepared.catalog.version.id),
-        assessed_on: Set(prepared.input.assessed_on),
+        assessed_on: Set(input.assessed_on),
         year: Set(year),
-        kind: Set(prepared.input.kind),
+        kind: Set(input.kind),
         status: Set(Status::Draft),
         met_count: Set(summary.met),
         total_count: Set(summary.total),
@@ -216,16 +236,90 @@ pub async fn insert<C: ConnectionTrait>(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await
-    .on_unique(
-        "assessed_on",
-        "this unit already has an assessment of this kind against this version on this date",
-    )?;
+    };
+    let key = (
+        input.unit_code.clone(),
+        prepared.catalog.version.id,
+        input.assessed_on,
+        input.kind,
+    );
+    Ok(NewDraft {
+        key,
+        row,
+        outcomes,
+        inputs,
+    })
+}
+
+const DUPLICATE: &str =
+    "this unit already has an assessment of this kind against this version on this date";
+
+/// Inserts a new draft with its first values and decisions (none from `POST /assessments`,
+/// the item's from sync), evaluated before the insert so the row is written once.
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    prepared: &PreparedAssessment,
+    inputs: &ValuesInput,
+    by: &str,
+) -> Result<assessment::Model> {
+    let draft = draft_of(prepared, inputs, by)?;
+    let model = draft
+        .row
+        .insert(db)
+        .await
+        .on_unique("assessed_on", DUPLICATE)?;
     record_transition(db, model.id, None, Status::Draft, by, None).await?;
     store_inputs(db, model.id, inputs, by, false).await?;
-    store_results(db, model.id, &outcomes, None).await?;
+    store_results(db, model.id, &draft.outcomes, None).await?;
     record_change(db, None, &model, Default::default()).await?;
     Ok(model)
+}
+
+/// Inserts the drafts of a batch's items (`(item, draft)`) as [`insert`] would one by one,
+/// with one statement per table (a few where the parameters of one would exceed the
+/// databases' limits): the rows, their first transitions, values, decisions and results,
+/// and their creations in the feed and the audit trail, in the items' order. Returns the
+/// rows in the drafts' order. Any failure (a unit assessed meanwhile by another writer)
+/// fails the whole call: the caller's savepoint undoes it and writes the items one by one.
+pub async fn insert_drafts<C: ConnectionTrait>(
+    db: &C,
+    drafts: Vec<(usize, NewDraft<'_>)>,
+    by: &str,
+) -> Result<Vec<assessment::Model>> {
+    if drafts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let inserted = Assessments::insert_many(drafts.iter().map(|(_, d)| d.row.clone()))
+        .exec_with_returning(db)
+        .await
+        .on_unique("assessed_on", DUPLICATE)?;
+    // `RETURNING` promises no order: each row is matched to its draft by its natural key.
+    let mut by_key: HashMap<AssessmentKey, assessment::Model> =
+        inserted.into_iter().map(|m| (key_of(&m), m)).collect();
+    let now = Utc::now();
+    let (mut transitions, mut values, mut decisions, mut results, mut created) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut models = Vec::with_capacity(drafts.len());
+    for (item, draft) in drafts {
+        let m = by_key
+            .remove(&draft.key)
+            .ok_or_else(|| anyhow::anyhow!("an inserted assessment was not returned"))?;
+        transitions.push(transition_row(m.id, None, Status::Draft, by, None, now));
+        values.extend(value_rows(m.id, draft.inputs, by, now));
+        decisions.extend(decision_rows(m.id, draft.inputs, by, now));
+        results.extend(result_rows(m.id, &draft.outcomes, now));
+        created.push(changes::Created {
+            item,
+            key: m.id.to_string(),
+            province: m.province_code.clone(),
+            data: summary_of(&m),
+        });
+        models.push(m);
+    }
+    crate::services::insert_rows(db, transitions).await?;
+    crate::services::insert_rows(db, values).await?;
+    crate::services::insert_rows(db, decisions).await?;
+    crate::services::insert_rows(db, results).await?;
+    changes::record_created(db, "assessment", created).await?;
+    Ok(models)
 }

@@ -136,15 +136,13 @@ fn mask_where(outcomes: &[CriterionOutcome], keep: impl Fn(&CriterionOutcome) ->
         .fold(0i64, |mask, o| mask | (1i64 << (o.number - 1)))
 }
 
-/// Inserts the per-criterion results; with a summary also updates the assessment's counts.
-pub(super) async fn store_results<C: ConnectionTrait>(
-    db: &C,
+/// The rows of assessment `id`'s per-criterion results.
+pub(super) fn result_rows(
     id: i32,
     outcomes: &[CriterionOutcome],
-    summary: Option<&Summary>,
-) -> Result<()> {
-    let now = Utc::now();
-    let rows: Vec<assessment_result::ActiveModel> = outcomes
+    now: chrono::DateTime<Utc>,
+) -> Vec<assessment_result::ActiveModel> {
+    outcomes
         .iter()
         .map(|o| assessment_result::ActiveModel {
             assessment_id: Set(id),
@@ -155,7 +153,17 @@ pub(super) async fn store_results<C: ConnectionTrait>(
             updated_at: Set(now),
             ..Default::default()
         })
-        .collect();
+        .collect()
+}
+
+/// Inserts the per-criterion results; with a summary also updates the assessment's counts.
+pub(super) async fn store_results<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    outcomes: &[CriterionOutcome],
+    summary: Option<&Summary>,
+) -> Result<()> {
+    let rows = result_rows(id, outcomes, Utc::now());
     if !rows.is_empty() {
         assessment_result::Entity::insert_many(rows)
             .exec_without_returning(db)
@@ -264,6 +272,61 @@ pub(super) fn decision_result(d: &DecisionItem) -> Option<CriterionResult> {
     }))
 }
 
+/// The rows of assessment `id`'s values sent in `input` (not the removals).
+pub(super) fn value_rows(
+    id: i32,
+    input: &ValuesInput,
+    by: &str,
+    now: chrono::DateTime<Utc>,
+) -> Vec<assessment_value::ActiveModel> {
+    input
+        .values
+        .iter()
+        .filter_map(|item| {
+            let (number, boolean) = match item.value? {
+                Value::Bool(b) => (None, Some(b)),
+                Value::Number(n) => (Some(n), None),
+            };
+            Some(assessment_value::ActiveModel {
+                assessment_id: Set(id),
+                indicator_code: Set(item.indicator_code.clone()),
+                value_number: Set(number),
+                value_bool: Set(boolean),
+                recorded_by: Set(by.to_string()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+        })
+        .collect()
+}
+
+/// The rows of assessment `id`'s decisions sent in `input` (not the withdrawals).
+pub(super) fn decision_rows(
+    id: i32,
+    input: &ValuesInput,
+    by: &str,
+    now: chrono::DateTime<Utc>,
+) -> Vec<criterion_decision::ActiveModel> {
+    input
+        .criteria_decisions
+        .iter()
+        .filter_map(|d| {
+            Some(criterion_decision::ActiveModel {
+                assessment_id: Set(id),
+                criterion_code: Set(d.criterion_code.clone()),
+                result: Set(decision_result(d)?),
+                note: Set(d.note.clone()),
+                decided_by: Set(by.to_string()),
+                decided_at: Set(now),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+        })
+        .collect()
+}
+
 /// Writes values and decisions: one DELETE (`replace`: of the codes sent) and one
 /// multi-row INSERT per kind of input, not one statement per item.
 pub(super) async fn store_inputs<C: ConnectionTrait>(
@@ -284,26 +347,7 @@ pub(super) async fn store_inputs<C: ConnectionTrait>(
             .exec(db)
             .await?;
     }
-    let rows: Vec<assessment_value::ActiveModel> = input
-        .values
-        .iter()
-        .filter_map(|item| {
-            let (number, boolean) = match item.value? {
-                Value::Bool(b) => (None, Some(b)),
-                Value::Number(n) => (Some(n), None),
-            };
-            Some(assessment_value::ActiveModel {
-                assessment_id: Set(id),
-                indicator_code: Set(item.indicator_code.clone()),
-                value_number: Set(number),
-                value_bool: Set(boolean),
-                recorded_by: Set(by.to_string()),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            })
-        })
-        .collect();
+    let rows = value_rows(id, input, by, now);
     if !rows.is_empty() {
         assessment_value::Entity::insert_many(rows)
             .exec_without_returning(db)
@@ -323,23 +367,7 @@ pub(super) async fn store_inputs<C: ConnectionTrait>(
             .exec(db)
             .await?;
     }
-    let rows: Vec<criterion_decision::ActiveModel> = input
-        .criteria_decisions
-        .iter()
-        .filter_map(|d| {
-            Some(criterion_decision::ActiveModel {
-                assessment_id: Set(id),
-                criterion_code: Set(d.criterion_code.clone()),
-                result: Set(decision_result(d)?),
-                note: Set(d.note.clone()),
-                decided_by: Set(by.to_string()),
-                decided_at: Set(now),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            })
-        })
-        .collect();
+    let rows = decision_rows(id, input, by, now);
     if !rows.is_empty() {
         criterion_decision::Entity::insert_many(rows)
             .exec_without_returning(db)

@@ -11,7 +11,21 @@ pub(super) async fn record_transition<C: ConnectionTrait>(
     by: &str,
     note: Option<String>,
 ) -> Result<()> {
-    let now = Utc::now();
+    transition_row(id, from, to, by, note, Utc::now())
+        .insert(db)
+        .await?;
+    Ok(())
+}
+
+/// The history row of assessment `id` moving from `from` to `to`.
+pub(super) fn transition_row(
+    id: i32,
+    from: Option<Status>,
+    to: Status,
+    by: &str,
+    note: Option<String>,
+    now: chrono::DateTime<Utc>,
+) -> assessment_transition::ActiveModel {
     assessment_transition::ActiveModel {
         assessment_id: Set(id),
         from_status: Set(from),
@@ -23,9 +37,6 @@ pub(super) async fn record_transition<C: ConnectionTrait>(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 /// Claims the next row version (optimistic concurrency): 412 when `expected` is stale,

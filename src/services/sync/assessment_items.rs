@@ -1,9 +1,9 @@
 //! Assessments in a sync batch (`POST /sync/assessments`, `ntm-api import assessments`).
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -13,7 +13,9 @@ use super::{Applied, ItemStatus, Upserter};
 use crate::access::{Caller, Permission, Scope};
 use crate::domain::assessment::Kind;
 use crate::error::{ApiError, Result};
-use crate::services::assessments::{self, Catalog, DecisionItem, NewAssessment, ValueItem};
+use crate::services::assessments::{
+    self, AssessmentKey, Catalog, DecisionItem, NewAssessment, PreparedAssessment, ValueItem,
+};
 
 /// An assessment with its values, matched by `unit_code`, `criteria_version_id`,
 /// `assessed_on` and `kind`. A new one is created as a draft with these values; a stored
@@ -49,6 +51,20 @@ impl<'a> AssessmentUpserter<'a> {
         }
     }
 
+    /// Criteria version `id` with its set and tree, read once per batch.
+    async fn catalog(
+        &mut self,
+        txn: &DatabaseTransaction,
+        id: i32,
+    ) -> Result<Option<Arc<assessments::Catalog>>> {
+        if let Some(found) = self.catalogs.get(&id) {
+            return Ok(found.clone());
+        }
+        let found = assessments::catalog(txn, id).await?;
+        self.catalogs.insert(id, found.clone());
+        Ok(found)
+    }
+
     /// The author of the kind, or a provincial sync account (province officers and admins
     /// may carry every kind of assessment of their province).
     fn ensure(&self, kind: Kind, scope: &Scope) -> Result<()> {
@@ -58,8 +74,22 @@ impl<'a> AssessmentUpserter<'a> {
     }
 }
 
+/// A new assessment sorted out to be created with others: validated, in scope.
+pub struct ReadyAssessment {
+    prepared: PreparedAssessment,
+    inputs: assessments::ValuesInput,
+}
+
+fn inputs_of(item: &SyncAssessment) -> assessments::ValuesInput {
+    assessments::ValuesInput {
+        values: item.values.clone(),
+        criteria_decisions: item.criteria_decisions.clone(),
+    }
+}
+
 impl Upserter for AssessmentUpserter<'_> {
     type Item = SyncAssessment;
+    type Ready = ReadyAssessment;
     const KEY_FIELD: &'static str = "unit_code";
     const ENTITY: &'static str = "assessment";
 
@@ -87,14 +117,7 @@ impl Upserter for AssessmentUpserter<'_> {
             .one(txn)
             .await?;
         let version_id = item.criteria_version_id;
-        let found = match self.catalogs.get(&version_id) {
-            Some(found) => found.clone(),
-            None => {
-                let found = assessments::catalog(txn, version_id).await?;
-                self.catalogs.insert(version_id, found.clone());
-                found
-            }
-        };
+        let found = self.catalog(txn, version_id).await?;
         if let Some(m) = stored {
             self.ensure(item.kind, &assessments::scope_of(&m))?;
             // The stored row was matched on this version id, and the key to criteria_versions
@@ -141,5 +164,112 @@ impl Upserter for AssessmentUpserter<'_> {
             id: Some(model.id.into()),
             key,
         })
+    }
+
+    /// New assessments are written together: an item is ready when no stored assessment
+    /// and no earlier ready item has its key, its unit and version check out, its values
+    /// and decisions are valid and the caller may create it. Every other item (an update,
+    /// an error) is left to `apply`, which answers it as before.
+    async fn sort_out(
+        &mut self,
+        txn: &DatabaseTransaction,
+        items: Vec<(usize, SyncAssessment)>,
+    ) -> Result<(
+        Vec<(usize, SyncAssessment, ReadyAssessment)>,
+        Vec<(usize, SyncAssessment)>,
+    )> {
+        let stored = self.stored_keys(txn, &items).await?;
+        let mut taken = HashSet::new();
+        let (mut ready, mut rest) = (Vec::new(), Vec::new());
+        for (index, item) in items {
+            let key: AssessmentKey = (
+                item.unit_code.clone(),
+                item.criteria_version_id,
+                item.assessed_on,
+                item.kind,
+            );
+            if stored.contains(&key) || taken.contains(&key) {
+                rest.push((index, item));
+                continue;
+            }
+            let found = self.catalog(txn, item.criteria_version_id).await?;
+            let input = NewAssessment {
+                unit_code: item.unit_code.clone(),
+                criteria_version_id: item.criteria_version_id,
+                assessed_on: item.assessed_on,
+                kind: item.kind,
+            };
+            let prepared = match assessments::prepare_with(txn, input, found).await {
+                Ok(prepared) => prepared,
+                Err(e @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => return Err(e),
+                Err(_) => {
+                    rest.push((index, item));
+                    continue;
+                }
+            };
+            let inputs = inputs_of(&item);
+            let fits = assessments::check_inputs(&prepared.catalog.tree, &inputs).is_empty();
+            if !fits || self.ensure(item.kind, &prepared.scope()).is_err() {
+                rest.push((index, item));
+                continue;
+            }
+            taken.insert(key);
+            ready.push((index, item, ReadyAssessment { prepared, inputs }));
+        }
+        Ok((ready, rest))
+    }
+
+    async fn write_together(
+        &mut self,
+        txn: &DatabaseTransaction,
+        ready: Vec<(usize, ReadyAssessment)>,
+    ) -> Result<Vec<Applied>> {
+        let by = &self.caller.username;
+        let drafts = ready
+            .iter()
+            .map(|(index, r)| Ok((*index, assessments::draft_of(&r.prepared, &r.inputs, by)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let models = assessments::insert_drafts(txn, drafts, by).await?;
+        Ok(models
+            .iter()
+            .map(|m| Applied {
+                status: ItemStatus::Created,
+                id: Some(m.id.into()),
+                key: format!(
+                    "{}/{}/{}/{}",
+                    m.unit_code,
+                    m.criteria_version_id,
+                    m.assessed_on,
+                    m.kind.as_str()
+                ),
+            })
+            .collect())
+    }
+}
+
+impl AssessmentUpserter<'_> {
+    /// The keys among `items`' that a stored assessment has, read with one query.
+    async fn stored_keys(
+        &self,
+        txn: &DatabaseTransaction,
+        items: &[(usize, SyncAssessment)],
+    ) -> Result<HashSet<AssessmentKey>> {
+        if items.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let units: HashSet<&str> = items.iter().map(|(_, i)| i.unit_code.as_str()).collect();
+        let versions: HashSet<i32> = items.iter().map(|(_, i)| i.criteria_version_id).collect();
+        let rows: Vec<(String, i32, NaiveDate, Kind)> = assessment::Entity::find()
+            .select_only()
+            .column(assessment::Column::UnitCode)
+            .column(assessment::Column::CriteriaVersionId)
+            .column(assessment::Column::AssessedOn)
+            .column(assessment::Column::Kind)
+            .filter(assessment::Column::UnitCode.is_in(units))
+            .filter(assessment::Column::CriteriaVersionId.is_in(versions))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        Ok(rows.into_iter().collect())
     }
 }

@@ -119,6 +119,40 @@ pub trait Upserter {
         txn: &DatabaseTransaction,
         item: Self::Item,
     ) -> impl std::future::Future<Output = Result<Applied>>;
+
+    /// An item checked by [`Upserter::sort_out`] and ready for [`Upserter::write_together`].
+    type Ready;
+
+    /// Picks the items of a chunk that can be written together, reading but writing
+    /// nothing: each one is an item [`Upserter::apply`] would accept and create with no
+    /// effect on the chunk's other items. Returns those (`(index, item, ready)`; the item is
+    /// kept for the fallback) and hands back the others, for `apply` one by one. The
+    /// default writes every item one by one.
+    #[allow(clippy::type_complexity)]
+    fn sort_out(
+        &mut self,
+        txn: &DatabaseTransaction,
+        items: Vec<(usize, Self::Item)>,
+    ) -> impl std::future::Future<
+        Output = Result<(
+            Vec<(usize, Self::Item, Self::Ready)>,
+            Vec<(usize, Self::Item)>,
+        )>,
+    > {
+        let _ = txn;
+        async move { Ok((Vec::new(), items)) }
+    }
+
+    /// Writes items sorted out as ready, all or nothing, in their order: what `apply` of
+    /// each would write. Returns what happened to each, in the same order.
+    fn write_together(
+        &mut self,
+        txn: &DatabaseTransaction,
+        ready: Vec<(usize, Self::Ready)>,
+    ) -> impl std::future::Future<Output = Result<Vec<Applied>>> {
+        let _ = (txn, ready);
+        async { Ok(Vec::new()) }
+    }
 }
 
 /// An item read from a request or a file: the item, or why it could not be read.
@@ -172,6 +206,11 @@ fn error_result(index: usize, key: Option<String>, err: &ApiError, key_field: &s
 /// documentation). `on_item` sees every result as it is decided (progress bars). A
 /// database failure stops the batch with an error; items of earlier chunks stay written,
 /// and sending the batch again finishes it (they answer `unchanged`).
+///
+/// In each chunk the items the upserter sorts out as ready (new assessments) are written
+/// together in one savepoint, with a few statements for all of them; only when that fails
+/// (another writer created one of them meanwhile) are they written one by one like the
+/// others, so every item still gets its own answer. A dry run writes every item alone.
 pub async fn run<U: Upserter>(
     db: &DatabaseConnection,
     upserter: &mut U,
@@ -183,43 +222,49 @@ pub async fn run<U: Upserter>(
     let mut items = items.into_iter().enumerate().peekable();
     while items.peek().is_some() {
         let txn = crate::services::begin_write(db).await?;
-        for (index, parsed) in items.by_ref().take(CHUNK) {
-            let result = match parsed {
-                Err(errors) => {
-                    error_result(index, None, &ApiError::Validation(errors), U::KEY_FIELD)
+        let chunk: Vec<(usize, Parsed<U::Item>)> = items.by_ref().take(CHUNK).collect();
+        let mut decided = std::collections::BTreeMap::new();
+        let mut one_by_one = Vec::with_capacity(chunk.len());
+        if dry_run {
+            one_by_one = chunk;
+        } else {
+            let mut good = Vec::with_capacity(chunk.len());
+            for (index, parsed) in chunk {
+                match parsed {
+                    Ok(item) => good.push((index, item)),
+                    Err(errors) => one_by_one.push((index, Err(errors))),
                 }
-                Ok(item) => {
-                    let key = U::key(&item);
-                    let savepoint = txn.begin().await?;
-                    crate::services::audit::set_item(Some(index));
-                    let applied = upserter.apply(&savepoint, item).await;
-                    crate::services::audit::set_item(None);
-                    match applied {
-                        Ok(applied) => {
-                            if dry_run {
-                                savepoint.rollback().await?;
-                            } else {
-                                savepoint.commit().await?;
-                            }
-                            ItemResult {
-                                index,
-                                status: applied.status,
-                                id: applied.id,
-                                key: Some(applied.key),
-                                errors: Vec::new(),
-                                problem: None,
-                            }
-                        }
-                        Err(e @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => {
-                            return Err(e);
-                        }
-                        Err(e) => {
-                            savepoint.rollback().await?;
-                            error_result(index, Some(key), &e, U::KEY_FIELD)
+            }
+            let (ready, rest) = upserter.sort_out(&txn, good).await?;
+            one_by_one.extend(rest.into_iter().map(|(i, item)| (i, Ok(item))));
+            if !ready.is_empty() {
+                let count = ready.len();
+                let (kept, ready): (Vec<_>, Vec<_>) = ready
+                    .into_iter()
+                    .map(|(i, item, ready)| ((i, item), (i, ready)))
+                    .unzip();
+                let savepoint = txn.begin().await?;
+                match upserter.write_together(&savepoint, ready).await {
+                    Ok(applied) => {
+                        savepoint.commit().await?;
+                        for ((index, _), applied) in kept.into_iter().zip(applied) {
+                            decided.insert(index, applied_result(index, applied));
                         }
                     }
+                    Err(e) => {
+                        savepoint.rollback().await?;
+                        tracing::info!(error = %e, count, "items written together failed; writing them one by one");
+                        one_by_one.extend(kept.into_iter().map(|(i, item)| (i, Ok(item))));
+                    }
                 }
-            };
+            }
+            one_by_one.sort_by_key(|(i, _)| *i);
+        }
+        for (index, parsed) in one_by_one {
+            let result = apply_one(&txn, upserter, index, parsed, dry_run).await?;
+            decided.insert(index, result);
+        }
+        for (_, result) in decided {
             on_item(&result);
             let outcome = match result.status {
                 ItemStatus::Created => "created",
@@ -238,6 +283,54 @@ pub async fn run<U: Upserter>(
         }
     }
     Ok(results)
+}
+
+fn applied_result(index: usize, applied: Applied) -> ItemResult {
+    ItemResult {
+        index,
+        status: applied.status,
+        id: applied.id,
+        key: Some(applied.key),
+        errors: Vec::new(),
+        problem: None,
+    }
+}
+
+/// Writes one item in a savepoint of its own (rolled back when it fails or in a dry run).
+async fn apply_one<U: Upserter>(
+    txn: &DatabaseTransaction,
+    upserter: &mut U,
+    index: usize,
+    parsed: Parsed<U::Item>,
+    dry_run: bool,
+) -> Result<ItemResult> {
+    let item = match parsed {
+        Err(errors) => {
+            let err = ApiError::Validation(errors);
+            return Ok(error_result(index, None, &err, U::KEY_FIELD));
+        }
+        Ok(item) => item,
+    };
+    let key = U::key(&item);
+    let savepoint = txn.begin().await?;
+    crate::services::audit::set_item(Some(index));
+    let applied = upserter.apply(&savepoint, item).await;
+    crate::services::audit::set_item(None);
+    match applied {
+        Ok(applied) => {
+            if dry_run {
+                savepoint.rollback().await?;
+            } else {
+                savepoint.commit().await?;
+            }
+            Ok(applied_result(index, applied))
+        }
+        Err(e @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => Err(e),
+        Err(e) => {
+            savepoint.rollback().await?;
+            Ok(error_result(index, Some(key), &e, U::KEY_FIELD))
+        }
+    }
 }
 
 pub(super) fn status_of(outcome: UpsertOutcome) -> ItemStatus {

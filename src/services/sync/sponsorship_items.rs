@@ -17,6 +17,8 @@ pub struct SponsorshipUpserter<'a> {
 impl Upserter for SponsorshipUpserter<'_> {
     /// Matched by `agency_id`, `commune_code` and `starts_on`.
     type Item = NewSponsorship;
+    /// Written one by one.
+    type Ready = std::convert::Infallible;
     const KEY_FIELD: &'static str = "commune_code";
     const ENTITY: &'static str = "sponsorship";
 

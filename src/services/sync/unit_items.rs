@@ -61,6 +61,8 @@ pub struct UnitUpserter<'a> {
 
 impl Upserter for UnitUpserter<'_> {
     type Item = SyncUnit;
+    /// Written one by one.
+    type Ready = std::convert::Infallible;
     const KEY_FIELD: &'static str = "code";
     const ENTITY: &'static str = "unit";
 
