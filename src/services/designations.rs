@@ -133,21 +133,52 @@ pub async fn in_force<C: ConnectionTrait>(
     unit: &entity::unit::Model,
     on: NaiveDate,
 ) -> Result<Option<unit_designation::Model>> {
-    let Some(province) = unit.province_code.as_deref() else {
+    if unit.province_code.is_none() {
         return Ok(None);
-    };
-    Ok(Designations::find()
-        .filter(D::UnitCode.eq(unit.code.as_str()))
-        .filter(D::ProvinceCode.eq(province))
-        .filter(D::ValidFrom.lte(on))
-        .filter(
-            Condition::any()
-                .add(D::ValidTo.is_null())
-                .add(D::ValidTo.gte(on)),
-        )
-        .order_by_desc(D::ValidFrom)
-        .one(db)
-        .await?)
+    }
+    let mut found = of_communes(db, &[unit.code.as_str()]).await?;
+    Ok(in_force_among(
+        found.remove(&unit.code).unwrap_or_default(),
+        unit,
+        on,
+    ))
+}
+
+/// Among `designations` of the commune `unit`'s code, the one in force on `on` for the
+/// unit's province: valid on that day, the latest to start.
+pub fn in_force_among(
+    designations: Vec<unit_designation::Model>,
+    unit: &entity::unit::Model,
+    on: NaiveDate,
+) -> Option<unit_designation::Model> {
+    let province = unit.province_code.as_deref()?;
+    designations
+        .into_iter()
+        .filter(|d| d.unit_code == unit.code && d.province_code == province)
+        .filter(|d| d.valid_from <= on && d.valid_to.is_none_or(|to| to >= on))
+        .max_by_key(|d| (d.valid_from, d.id))
+}
+
+/// The designations of each of the communes `codes`, with one query (the sync of a chunk
+/// of assessments).
+pub async fn of_communes<C: ConnectionTrait>(
+    db: &C,
+    codes: &[&str],
+) -> Result<std::collections::HashMap<String, Vec<unit_designation::Model>>> {
+    let mut by_code = std::collections::HashMap::<String, Vec<_>>::new();
+    if codes.is_empty() {
+        return Ok(by_code);
+    }
+    let rows = Designations::find()
+        .filter(D::UnitCode.is_in(codes.iter().copied()))
+        .order_by_asc(D::ValidFrom)
+        .order_by_asc(D::Id)
+        .all(db)
+        .await?;
+    for row in rows {
+        by_code.entry(row.unit_code.clone()).or_default().push(row);
+    }
+    Ok(by_code)
 }
 
 /// The designations of the commune `code`, oldest first.

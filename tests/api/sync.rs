@@ -421,3 +421,174 @@ async fn sponsorships_sync_by_agency_commune_and_start() {
     let refused = sync(&app, "sponsorships", &quang_binh, &batch).await;
     assert_eq!(refused["results"][0]["problem"]["status"], 403);
 }
+
+/// Installs on `app`'s database a trigger that fires when values are written for an
+/// assessment while a later one exists without values yet, which happens only when a
+/// chunk's new assessments are written together (one by one, each item's values follow its
+/// own row; an update writes values when the later ones have theirs).
+/// `then` is what it does: record the assessment in `written_together`, or refuse.
+async fn on_values_written_together(app: &TestApp, then: &str) {
+    use sea_orm::ConnectionTrait;
+    let sqlite = app.db.get_database_backend() == sea_orm::DbBackend::Sqlite;
+    let (record, refuse) = if sqlite {
+        (
+            "INSERT INTO written_together VALUES (NEW.assessment_id);",
+            "SELECT RAISE(ABORT, 'refused while written together');",
+        )
+    } else {
+        (
+            "INSERT INTO written_together VALUES (NEW.assessment_id);",
+            "RAISE EXCEPTION 'refused while written together';",
+        )
+    };
+    let action = if then == "record" { record } else { refuse };
+    let later =
+        "EXISTS (SELECT 1 FROM assessments a WHERE a.id > NEW.assessment_id AND NOT EXISTS \
+                 (SELECT 1 FROM assessment_values v WHERE v.assessment_id = a.id))";
+    let statements = if sqlite {
+        vec![
+            "CREATE TABLE written_together (assessment_id INTEGER)".to_string(),
+            format!(
+                "CREATE TRIGGER values_written_together BEFORE INSERT ON assessment_values \
+                 WHEN {later} BEGIN {action} END"
+            ),
+        ]
+    } else {
+        vec![
+            "CREATE TABLE written_together (assessment_id INTEGER)".to_string(),
+            format!(
+                "CREATE FUNCTION values_written_together() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN IF {later} THEN {action} END IF; RETURN NEW; END $$"
+            ),
+            "CREATE TRIGGER values_written_together BEFORE INSERT ON assessment_values \
+             FOR EACH ROW EXECUTE FUNCTION values_written_together()"
+                .to_string(),
+        ]
+    };
+    for sql in statements {
+        app.db.execute_unprepared(&sql).await.expect(&sql);
+    }
+}
+
+/// `(key, entry)` pairs grouped by key, each key's entries in their order, keys sorted: a
+/// log's order for each key without the order between keys.
+fn by_key(entries: impl IntoIterator<Item = (String, Value)>) -> Vec<(String, Vec<Value>)> {
+    let mut grouped = std::collections::BTreeMap::<String, Vec<Value>>::new();
+    for (key, entry) in entries {
+        grouped.entry(key).or_default().push(entry);
+    }
+    grouped.into_iter().collect()
+}
+
+/// What a sync answered and left behind, without what differs between two databases
+/// (times, ids, the officer's generated name): each item's answer, each created assessment as
+/// read back, for each key its feed entries and its audit entries in order, and whether
+/// the trail's chain verifies.
+async fn outcome(app: &TestApp, token: &str, response: &Value) -> Value {
+    // Ids as the order in which the batch names them (PostgreSQL does not take back the ids
+    // of a rolled-back write, so one by one after a refusal the ids are others).
+    let mut ordinal = std::collections::HashMap::new();
+    let mut results = response["results"].clone();
+    for result in results.as_array_mut().unwrap() {
+        if let Some(id) = result["id"].as_i64() {
+            let next = ordinal.len();
+            result["id"] = json!(*ordinal.entry(id.to_string()).or_insert(next));
+        }
+    }
+    let key_of = |entry: &Value| ordinal[entry["key"].as_str().unwrap()].to_string();
+    let mut assessments = Vec::new();
+    for result in response["results"].as_array().unwrap() {
+        if let Some(id) = result["id"].as_i64() {
+            let read = app
+                .get_ok(&format!("/api/v1/assessments/{id}"), Some(token))
+                .await;
+            let fields = ["summary", "status", "criteria", "decisions", "region"];
+            let mut kept: Vec<Value> = fields.iter().map(|f| read[*f].clone()).collect();
+            kept.push(json!(read["history"].as_array().unwrap().len()));
+            assessments.push(kept);
+        }
+    }
+    let feed = app
+        .get_ok("/api/v1/changes?since=0&limit=1000", Some(&app.admin_token))
+        .await;
+    let feed = by_key(
+        feed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["entity"] == "assessment")
+            .map(|c| {
+                let entry = json!([c["op"], c["data"]["summary"], c["data"]["status"]]);
+                (key_of(c), entry)
+            }),
+    );
+    let trail = app
+        .get_ok(
+            "/api/v1/audit?per_page=500&entity=assessment",
+            Some(&app.admin_token),
+        )
+        .await;
+    // Newest first: reversed to the order of writing.
+    let trail = by_key(trail["items"].as_array().unwrap().iter().rev().map(|e| {
+        let mut changes = e["changes"].clone();
+        for generated in ["id", "created_by", "updated_at"] {
+            changes.as_object_mut().unwrap().remove(generated);
+        }
+        (key_of(e), json!([e["operation"], e["via"], changes]))
+    }));
+    let verified = ntm_api::services::audit::verify(&app.db).await.unwrap();
+    json!({
+        "results": results,
+        "assessments": assessments,
+        "feed": feed,
+        "trail": trail,
+        "chain_breaks": verified.breaks.len(),
+    })
+}
+
+#[tokio::test]
+async fn items_written_together_and_one_by_one_answer_and_store_the_same() {
+    // A batch of new assessments (written together), bad items (answered one by one), an
+    // item repeating a new one's key (an update of what the batch just created).
+    let batch = |version: i64| {
+        let mut batch = mixed_batch(version);
+        let items = batch["items"].as_array_mut().unwrap();
+        items.push(item(KY_LAC, version, "2022-03-01", 15));
+        items.push(item(KY_LAC, version, "2021-09-25", 13));
+        items.push(item(CAM_QUAN, version, "2022-03-01", 20));
+        batch
+    };
+    let mut outcomes = Vec::new();
+    for then in ["record", "refuse"] {
+        let app = TestApp::spawn().await;
+        on_values_written_together(&app, then).await;
+        let version = app.ha_tinh_version().await;
+        let ha_tinh = app.province("42").await;
+        let response = sync(&app, "assessments", &ha_tinh, &batch(version)).await;
+        assert_eq!(
+            statuses(&response),
+            [
+                "created", "error", "error", "error", "error", "error", "created", "created",
+                "updated", "created"
+            ],
+            "{then}: {response}"
+        );
+        let written_together = count_rows(&app.db, "written_together").await;
+        if then == "record" {
+            // Without the refusal the four new assessments went in together.
+            assert!(written_together > 0, "the batch was written one by one");
+        }
+        outcomes.push(outcome(&app, &ha_tinh, &response).await);
+    }
+    assert_eq!(outcomes[0]["chain_breaks"], 0);
+    // Four keys: one with its create and the update, three with their create.
+    let entries: Vec<usize> = outcomes[0]["feed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k[1].as_array().unwrap().len())
+        .collect();
+    assert_eq!(entries, [2, 1, 1, 1], "{}", outcomes[0]["feed"]);
+    // Refused together, the same items went in one by one with the same answers and rows.
+    assert_eq!(outcomes[0], outcomes[1]);
+}

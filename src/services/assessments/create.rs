@@ -74,11 +74,35 @@ pub async fn prepare<C: ConnectionTrait>(
     prepare_with(db, input, found).await
 }
 
-/// Validates a new assessment against its criteria version (looked up by the caller).
+/// Validates a new assessment against its criteria version (looked up by the caller),
+/// reading the unit's versions and designations.
 pub async fn prepare_with<C: ConnectionTrait>(
     db: &C,
     input: NewAssessment,
     found: Option<Arc<Catalog>>,
+) -> Result<PreparedAssessment> {
+    let Some(level) = found.as_ref().map(|c| unit_level_for(c.set.level)) else {
+        return prepare_from(input, found, Vec::new(), Vec::new());
+    };
+    let code = input.unit_code.as_str();
+    let versions = units::find_versions(db, level, code).await?;
+    let designations = if level == Level::Commune && !versions.is_empty() {
+        let mut found = crate::services::designations::of_communes(db, &[code]).await?;
+        found.remove(code).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    prepare_from(input, found, versions, designations)
+}
+
+/// [`prepare_with`] on what was read for it: every version of the unit's code at the
+/// set's level (oldest first) and, for a commune, its designations (a batch reads these
+/// for all its items at once).
+pub fn prepare_from(
+    input: NewAssessment,
+    found: Option<Arc<Catalog>>,
+    versions: Vec<entity::unit::Model>,
+    designations: Vec<entity::unit_designation::Model>,
 ) -> Result<PreparedAssessment> {
     let catalog = match found {
         Some(c) if c.version.status != VersionStatus::Draft => c,
@@ -119,7 +143,7 @@ pub async fn prepare_with<C: ConnectionTrait>(
         ));
     }
     let unit_level = unit_level_for(s.level);
-    let unit = units::find_on(db, unit_level, &input.unit_code, Some(input.assessed_on)).await?;
+    let unit = units::version_on(versions, Some(input.assessed_on));
     match &unit {
         None => errors.push(FieldError::new(
             ErrorCode::NotFound,
@@ -147,9 +171,11 @@ pub async fn prepare_with<C: ConnectionTrait>(
     match unit {
         Some(unit) if errors.is_empty() => Ok(PreparedAssessment {
             designation: match unit_level {
-                Level::Commune => {
-                    crate::services::designations::in_force(db, &unit, input.assessed_on).await?
-                }
+                Level::Commune => crate::services::designations::in_force_among(
+                    designations,
+                    &unit,
+                    input.assessed_on,
+                ),
                 _ => None,
             },
             unit,

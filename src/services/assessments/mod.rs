@@ -17,7 +17,7 @@ use entity::{assessment_result, assessment_transition, assessment_value, criteri
 
 use crate::access::{self, Caller, DraftReach, Permission, Scope};
 use crate::domain::assessment::{
-    check_value, evaluate, Action, Context, CriterionOutcome, CriterionResult, DecisionResult,
+    check_value_in, evaluate, Action, Context, CriterionOutcome, CriterionResult, DecisionResult,
     Kind, Status, Summary, Value,
 };
 use crate::domain::criteria::CriteriaLevel;

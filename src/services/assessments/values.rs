@@ -189,6 +189,7 @@ pub fn check_inputs(
     input: &ValuesInput,
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
+    let index = crate::domain::criteria::indicator_index(tree);
     let mut seen = std::collections::HashSet::new();
     for (i, item) in input.values.iter().enumerate() {
         if !seen.insert(item.indicator_code.as_str()) {
@@ -199,9 +200,9 @@ pub fn check_inputs(
             ));
         }
         let check = match &item.value {
-            Some(v) => check_value(tree, &item.indicator_code, v),
-            None => check_value(tree, &item.indicator_code, &Value::Bool(true))
-                .or_else(|_| check_value(tree, &item.indicator_code, &Value::Number(0.0))),
+            Some(v) => check_value_in(&index, &item.indicator_code, v),
+            None => check_value_in(&index, &item.indicator_code, &Value::Bool(true))
+                .or_else(|_| check_value_in(&index, &item.indicator_code, &Value::Number(0.0))),
         };
         if let Err(message) = check {
             let field = if message.contains("is not in") {

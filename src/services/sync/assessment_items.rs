@@ -12,10 +12,12 @@ use entity::assessment;
 use super::{Applied, ItemStatus, Upserter};
 use crate::access::{Caller, Permission, Scope};
 use crate::domain::assessment::Kind;
+use crate::domain::units::Level;
 use crate::error::{ApiError, Result};
 use crate::services::assessments::{
     self, AssessmentKey, Catalog, DecisionItem, NewAssessment, PreparedAssessment, ValueItem,
 };
+use crate::services::{designations, units};
 
 /// An assessment with its values, matched by `unit_code`, `criteria_version_id`,
 /// `assessed_on` and `kind`. A new one is created as a draft with these values; a stored
@@ -179,6 +181,26 @@ impl Upserter for AssessmentUpserter<'_> {
         Vec<(usize, SyncAssessment)>,
     )> {
         let stored = self.stored_keys(txn, &items).await?;
+        // The units and designations every item needs, read with one query per level.
+        let mut codes: HashMap<Level, HashSet<&str>> = HashMap::new();
+        for (_, item) in &items {
+            if let Some(found) = self.catalog(txn, item.criteria_version_id).await? {
+                let level = assessments::unit_level_for(found.set.level);
+                codes
+                    .entry(level)
+                    .or_default()
+                    .insert(item.unit_code.as_str());
+            }
+        }
+        let mut versions = HashMap::new();
+        let mut designated = HashMap::new();
+        for (level, codes) in &codes {
+            let codes: Vec<&str> = codes.iter().copied().collect();
+            versions.insert(*level, units::find_versions_of(txn, *level, &codes).await?);
+            if *level == Level::Commune {
+                designated = designations::of_communes(txn, &codes).await?;
+            }
+        }
         let mut taken = HashSet::new();
         let (mut ready, mut rest) = (Vec::new(), Vec::new());
         for (index, item) in items {
@@ -199,7 +221,24 @@ impl Upserter for AssessmentUpserter<'_> {
                 assessed_on: item.assessed_on,
                 kind: item.kind,
             };
-            let prepared = match assessments::prepare_with(txn, input, found).await {
+            let level = found
+                .as_ref()
+                .map(|c| assessments::unit_level_for(c.set.level));
+            let unit_versions = level
+                .and_then(|level| versions.get(&level))
+                .and_then(|by_code| by_code.get(&item.unit_code))
+                .cloned()
+                .unwrap_or_default();
+            let unit_designations = match level {
+                Some(Level::Commune) => designated.get(&item.unit_code).cloned(),
+                _ => None,
+            };
+            let prepared = match assessments::prepare_from(
+                input,
+                found,
+                unit_versions,
+                unit_designations.unwrap_or_default(),
+            ) {
                 Ok(prepared) => prepared,
                 Err(e @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => return Err(e),
                 Err(_) => {

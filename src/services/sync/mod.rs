@@ -211,6 +211,9 @@ fn error_result(index: usize, key: Option<String>, err: &ApiError, key_field: &s
 /// together in one savepoint, with a few statements for all of them; only when that fails
 /// (another writer created one of them meanwhile) are they written one by one like the
 /// others, so every item still gets its own answer. A dry run writes every item alone.
+/// In the change feed and the audit trail a chunk's new items then come before its other
+/// items; the entries of one key keep the batch's order (a later item with the key of a new
+/// one is written after it), and entries of different keys never depended on each other.
 pub async fn run<U: Upserter>(
     db: &DatabaseConnection,
     upserter: &mut U,

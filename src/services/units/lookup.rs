@@ -48,6 +48,35 @@ pub async fn find_versions<C: ConnectionTrait>(
         .await?)
 }
 
+/// Every version of each of `codes` at a level, oldest first, with one query.
+pub async fn find_versions_of<C: ConnectionTrait>(
+    db: &C,
+    level: Level,
+    codes: &[&str],
+) -> Result<std::collections::HashMap<String, Vec<unit::Model>>> {
+    let mut by_code = std::collections::HashMap::<String, Vec<_>>::new();
+    if codes.is_empty() {
+        return Ok(by_code);
+    }
+    let rows = Units::find()
+        .filter(Column::Level.eq(level))
+        .filter(Column::Code.is_in(codes.iter().copied()))
+        .order_by_asc(Column::ValidFrom)
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await?;
+    for row in rows {
+        by_code.entry(row.code.clone()).or_default().push(row);
+    }
+    Ok(by_code)
+}
+
+/// Of `versions` of one code (oldest first), the one valid on `on`, or (no date) the one
+/// valid today or else the last one.
+pub fn version_on(mut versions: Vec<unit::Model>, on: Option<NaiveDate>) -> Option<unit::Model> {
+    resolve_version(&versions, period_of, on, today()).map(|i| versions.swap_remove(i))
+}
+
 /// The version valid on `on`, or (no date) the one valid today or else the last one.
 pub async fn find_on<C: ConnectionTrait>(
     db: &C,
@@ -55,8 +84,7 @@ pub async fn find_on<C: ConnectionTrait>(
     code: &str,
     on: Option<NaiveDate>,
 ) -> Result<Option<unit::Model>> {
-    let mut versions = find_versions(db, level, code).await?;
-    Ok(resolve_version(&versions, period_of, on, today()).map(|i| versions.swap_remove(i)))
+    Ok(version_on(find_versions(db, level, code).await?, on))
 }
 
 pub async fn find_current<C: ConnectionTrait>(
