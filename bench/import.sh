@@ -31,15 +31,6 @@ else
   BACKEND=postgres
   db=${DATABASE_URL##*/}; db=${db%%\?*}
   ADMIN_URL=${DATABASE_URL%/*}/postgres
-  # The same rows into a table that also has assessment_values' foreign key (every row is
-  # checked against assessments, as the import's rows are): the floor for this schema.
-  psql -q "$DATABASE_URL" -c "DROP TABLE copy_floor" \
-    -c "CREATE TABLE copy_floor (LIKE assessment_values INCLUDING ALL)" \
-    -c "ALTER TABLE copy_floor ADD FOREIGN KEY (assessment_id) REFERENCES assessments (id) ON DELETE CASCADE"
-  s=$(date +%s.%N)
-  psql -q "$DATABASE_URL" -c "\\copy copy_floor (assessment_id, indicator_code, value_number, value_bool, recorded_by) FROM '$WORK/copy_values.csv' WITH (FORMAT csv)"
-  e=$(date +%s.%N)
-  printf 'floor with the foreign key to assessments:                 %6.1f s\n' "$(echo "$e - $s" | bc)"
   psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" -c "CREATE DATABASE \"$db\""
 fi
 export NTM_BIND="127.0.0.1:$PORT" NTM_ADMIN_PASSWORD=bench-admin-password NTM_JWT_SECRET=bench-secret-of-at-least-32-bytes-0123456789 RUST_LOG=warn

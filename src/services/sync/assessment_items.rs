@@ -82,6 +82,15 @@ pub struct ReadyAssessment {
     inputs: assessments::ValuesInput,
 }
 
+fn key_of(item: &SyncAssessment) -> AssessmentKey {
+    (
+        item.unit_code.clone(),
+        item.criteria_version_id,
+        item.assessed_on,
+        item.kind,
+    )
+}
+
 fn inputs_of(item: &SyncAssessment) -> assessments::ValuesInput {
     assessments::ValuesInput {
         values: item.values.clone(),
@@ -181,9 +190,13 @@ impl Upserter for AssessmentUpserter<'_> {
         Vec<(usize, SyncAssessment)>,
     )> {
         let stored = self.stored_keys(txn, &items).await?;
-        // The units and designations every item needs, read with one query per level.
+        // The units and designations the new items need, read with one query per level.
         let mut codes: HashMap<Level, HashSet<&str>> = HashMap::new();
         for (_, item) in &items {
+            let key = key_of(item);
+            if stored.contains(&key) {
+                continue;
+            }
             if let Some(found) = self.catalog(txn, item.criteria_version_id).await? {
                 let level = assessments::unit_level_for(found.set.level);
                 codes
@@ -204,12 +217,7 @@ impl Upserter for AssessmentUpserter<'_> {
         let mut taken = HashSet::new();
         let (mut ready, mut rest) = (Vec::new(), Vec::new());
         for (index, item) in items {
-            let key: AssessmentKey = (
-                item.unit_code.clone(),
-                item.criteria_version_id,
-                item.assessed_on,
-                item.kind,
-            );
+            let key = key_of(&item);
             if stored.contains(&key) || taken.contains(&key) {
                 rest.push((index, item));
                 continue;
