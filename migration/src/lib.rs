@@ -21,6 +21,7 @@ mod m20261201_000012_user_scope_province;
 mod m20261202_000013_audit;
 mod m20261202_000014_unknown_and_designations;
 mod m20261206_000015_documents;
+mod m20261208_000016_assessment_list_order;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_audit::Migration),
             Box::new(m20261202_000014_unknown_and_designations::Migration),
             Box::new(m20261206_000015_documents::Migration),
+            Box::new(m20261208_000016_assessment_list_order::Migration),
         ]
     }
 }
