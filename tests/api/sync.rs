@@ -592,3 +592,36 @@ async fn items_written_together_and_one_by_one_answer_and_store_the_same() {
     // Refused together, the same items went in one by one with the same answers and rows.
     assert_eq!(outcomes[0], outcomes[1]);
 }
+
+#[tokio::test]
+async fn a_stored_key_sent_twice_in_a_batch_is_answered_in_the_batch_order() {
+    let (app, ha_tinh, version, _, first) = mixed_batch_synced().await;
+    // Kỳ Lạc was stored at 12/20: changed to 14, then sent back as stored, in one batch.
+    let batch = json!({"items": [
+        item(KY_LAC, version, "2021-09-25", 14),
+        item(KY_LAC, version, "2021-09-25", 12),
+        item(CAM_QUAN, version, "2021-11-25", 9),
+    ]});
+    let response = sync(&app, "assessments", &ha_tinh, &batch).await;
+    assert_eq!(
+        statuses(&response),
+        ["updated", "updated", "unchanged"],
+        "{response}"
+    );
+    assert_eq!(response["results"][1]["id"], first["results"][0]["id"]);
+    let id = first["results"][0]["id"].as_i64().unwrap();
+    let read = app
+        .get_ok(&format!("/api/v1/assessments/{id}"), Some(&ha_tinh))
+        .await;
+    assert_eq!(read["summary"]["label"], "12/20");
+    // A caller who may not carry the stored assessment is refused even when it is unchanged.
+    let other = app.province("40").await;
+    let refused = sync(
+        &app,
+        "assessments",
+        &other,
+        &json!({"items": [item(CAM_QUAN, version, "2021-11-25", 9)]}),
+    )
+    .await;
+    assert_eq!(refused["results"][0]["problem"]["status"], 403, "{refused}");
+}

@@ -7,26 +7,48 @@ pub(super) async fn load_inputs<C: ConnectionTrait>(
     db: &C,
     id: i32,
 ) -> Result<(HashMap<String, Value>, Vec<criterion_decision::Model>)> {
-    let values = assessment_value::Entity::find()
-        .filter(assessment_value::Column::AssessmentId.eq(id))
-        .all(db)
+    Ok(load_inputs_of(db, &[id])
         .await?
-        .into_iter()
-        .filter_map(|v| {
-            let value = match (v.value_bool, v.value_number) {
-                (Some(b), _) => Some(Value::Bool(b)),
-                (None, Some(n)) => Some(Value::Number(n)),
-                _ => None,
-            };
-            value.map(|value| (v.indicator_code, value))
-        })
-        .collect();
+        .remove(&id)
+        .unwrap_or_default())
+}
+
+/// The stored inputs of an assessment: its values by indicator and its decisions (by
+/// criterion code).
+pub type StoredInputs = (HashMap<String, Value>, Vec<criterion_decision::Model>);
+
+/// [`load_inputs`] of each of `ids`, with two queries (a sync chunk's stored assessments).
+/// An id without values or decisions has none in the map.
+pub async fn load_inputs_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> Result<HashMap<i32, StoredInputs>> {
+    let mut by_id: HashMap<i32, StoredInputs> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(by_id);
+    }
+    let values = assessment_value::Entity::find()
+        .filter(assessment_value::Column::AssessmentId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    for v in values {
+        let value = match (v.value_bool, v.value_number) {
+            (Some(b), _) => Value::Bool(b),
+            (None, Some(n)) => Value::Number(n),
+            _ => continue,
+        };
+        let entry = by_id.entry(v.assessment_id).or_default();
+        entry.0.insert(v.indicator_code, value);
+    }
     let decisions = criterion_decision::Entity::find()
-        .filter(criterion_decision::Column::AssessmentId.eq(id))
+        .filter(criterion_decision::Column::AssessmentId.is_in(ids.iter().copied()))
         .order_by_asc(criterion_decision::Column::CriterionCode)
         .all(db)
         .await?;
-    Ok((values, decisions))
+    for d in decisions {
+        by_id.entry(d.assessment_id).or_default().1.push(d);
+    }
+    Ok(by_id)
 }
 
 /// The criteria tree an assessment is evaluated against.
@@ -384,6 +406,15 @@ pub async fn inputs_unchanged<C: ConnectionTrait>(
     input: &ValuesInput,
 ) -> Result<bool> {
     let (values, decisions) = load_inputs(db, id).await?;
+    Ok(same_inputs(&values, &decisions, input))
+}
+
+/// Whether `input` would leave the stored values and decisions as they are.
+pub fn same_inputs(
+    values: &HashMap<String, Value>,
+    decisions: &[criterion_decision::Model],
+    input: &ValuesInput,
+) -> bool {
     let same_values = input
         .values
         .iter()
@@ -398,7 +429,7 @@ pub async fn inputs_unchanged<C: ConnectionTrait>(
             _ => false,
         }
     });
-    Ok(same_values && same_decisions)
+    same_values && same_decisions
 }
 
 /// Writes a batch of values and decisions into a draft, all or nothing.

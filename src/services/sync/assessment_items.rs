@@ -3,13 +3,13 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use entity::assessment;
 
-use super::{Applied, ItemStatus, Upserter};
+use super::{Applied, ItemStatus, Sorted, Upserter};
 use crate::access::{Caller, Permission, Scope};
 use crate::domain::assessment::Kind;
 use crate::domain::units::Level;
@@ -179,22 +179,31 @@ impl Upserter for AssessmentUpserter<'_> {
 
     /// New assessments are written together: an item is ready when no stored assessment
     /// and no earlier ready item has its key, its unit and version check out, its values
-    /// and decisions are valid and the caller may create it. Every other item (an update,
-    /// an error) is left to `apply`, which answers it as before.
+    /// and decisions are valid and the caller may create it. A stored assessment sent again
+    /// as it is, by a caller who may carry it, is answered `unchanged` from what the chunk
+    /// read, when no other item of the chunk has its key. Every other item (an update, an
+    /// error) is left to `apply`, which answers it as before.
     async fn sort_out(
         &mut self,
         txn: &DatabaseTransaction,
         items: Vec<(usize, SyncAssessment)>,
-    ) -> Result<(
-        Vec<(usize, SyncAssessment, ReadyAssessment)>,
-        Vec<(usize, SyncAssessment)>,
-    )> {
-        let stored = self.stored_keys(txn, &items).await?;
+    ) -> Result<Sorted<SyncAssessment, ReadyAssessment>> {
+        let stored = self.stored_rows(txn, &items).await?;
+        let mut sent: HashMap<AssessmentKey, usize> = HashMap::new();
+        for (_, item) in &items {
+            *sent.entry(key_of(item)).or_default() += 1;
+        }
+        let once: Vec<i32> = stored
+            .iter()
+            .filter(|(key, _)| sent.get(*key) == Some(&1))
+            .map(|(_, m)| m.id)
+            .collect();
+        let stored_inputs = assessments::load_inputs_of(txn, &once).await?;
         // The units and designations the new items need, read with one query per level.
         let mut codes: HashMap<Level, HashSet<&str>> = HashMap::new();
         for (_, item) in &items {
             let key = key_of(item);
-            if stored.contains(&key) {
+            if stored.contains_key(&key) {
                 continue;
             }
             if let Some(found) = self.catalog(txn, item.criteria_version_id).await? {
@@ -215,10 +224,28 @@ impl Upserter for AssessmentUpserter<'_> {
             }
         }
         let mut taken = HashSet::new();
-        let (mut ready, mut rest) = (Vec::new(), Vec::new());
+        let (mut ready, mut answered, mut rest) = (Vec::new(), Vec::new(), Vec::new());
         for (index, item) in items {
             let key = key_of(&item);
-            if stored.contains(&key) || taken.contains(&key) {
+            if let Some(m) = stored.get(&key) {
+                let alone = sent.get(&key) == Some(&1);
+                if alone
+                    && self
+                        .unchanged(txn, m, &item, stored_inputs.get(&m.id))
+                        .await?
+                {
+                    let applied = Applied {
+                        status: ItemStatus::Unchanged,
+                        id: Some(m.id.into()),
+                        key: Self::key(&item),
+                    };
+                    answered.push((index, applied));
+                } else {
+                    rest.push((index, item));
+                }
+                continue;
+            }
+            if taken.contains(&key) {
                 rest.push((index, item));
                 continue;
             }
@@ -263,7 +290,11 @@ impl Upserter for AssessmentUpserter<'_> {
             taken.insert(key);
             ready.push((index, item, ReadyAssessment { prepared, inputs }));
         }
-        Ok((ready, rest))
+        Ok(Sorted {
+            ready,
+            answered,
+            rest,
+        })
     }
 
     async fn write_together(
@@ -296,27 +327,59 @@ impl Upserter for AssessmentUpserter<'_> {
 
 impl AssessmentUpserter<'_> {
     /// The keys among `items`' that a stored assessment has, read with one query.
-    async fn stored_keys(
+    async fn stored_rows(
         &self,
         txn: &DatabaseTransaction,
         items: &[(usize, SyncAssessment)],
-    ) -> Result<HashSet<AssessmentKey>> {
+    ) -> Result<HashMap<AssessmentKey, assessment::Model>> {
         if items.is_empty() {
-            return Ok(HashSet::new());
+            return Ok(HashMap::new());
         }
         let units: HashSet<&str> = items.iter().map(|(_, i)| i.unit_code.as_str()).collect();
         let versions: HashSet<i32> = items.iter().map(|(_, i)| i.criteria_version_id).collect();
-        let rows: Vec<(String, i32, NaiveDate, Kind)> = assessment::Entity::find()
-            .select_only()
-            .column(assessment::Column::UnitCode)
-            .column(assessment::Column::CriteriaVersionId)
-            .column(assessment::Column::AssessedOn)
-            .column(assessment::Column::Kind)
+        let dates: HashSet<NaiveDate> = items.iter().map(|(_, i)| i.assessed_on).collect();
+        let rows = assessment::Entity::find()
             .filter(assessment::Column::UnitCode.is_in(units))
             .filter(assessment::Column::CriteriaVersionId.is_in(versions))
-            .into_tuple()
+            .filter(assessment::Column::AssessedOn.is_in(dates))
             .all(txn)
             .await?;
-        Ok(rows.into_iter().collect())
+        Ok(rows
+            .into_iter()
+            .map(|m| {
+                let key = (
+                    m.unit_code.clone(),
+                    m.criteria_version_id,
+                    m.assessed_on,
+                    m.kind,
+                );
+                (key, m)
+            })
+            .collect())
+    }
+
+    /// Whether `item` would leave its stored assessment `m` as it is, with nothing that
+    /// `apply` would refuse first: the caller may carry it, its inputs are valid, and they
+    /// are the stored ones.
+    async fn unchanged(
+        &mut self,
+        txn: &DatabaseTransaction,
+        m: &assessment::Model,
+        item: &SyncAssessment,
+        stored: Option<&assessments::StoredInputs>,
+    ) -> Result<bool> {
+        if self.ensure(item.kind, &assessments::scope_of(m)).is_err() {
+            return Ok(false);
+        }
+        let Some(catalog) = self.catalog(txn, item.criteria_version_id).await? else {
+            return Ok(false);
+        };
+        let inputs = inputs_of(item);
+        if !assessments::check_inputs(&catalog.tree, &inputs).is_empty() {
+            return Ok(false);
+        }
+        let empty = assessments::StoredInputs::default();
+        let (values, decisions) = stored.unwrap_or(&empty);
+        Ok(assessments::same_inputs(values, decisions, &inputs))
     }
 }

@@ -123,24 +123,24 @@ pub trait Upserter {
     /// An item checked by [`Upserter::sort_out`] and ready for [`Upserter::write_together`].
     type Ready;
 
-    /// Picks the items of a chunk that can be written together, reading but writing
-    /// nothing: each one is an item [`Upserter::apply`] would accept and create with no
-    /// effect on the chunk's other items. Returns those (`(index, item, ready)`; the item is
-    /// kept for the fallback) and hands back the others, for `apply` one by one. The
-    /// default writes every item one by one.
-    #[allow(clippy::type_complexity)]
+    /// Sorts out the items of a chunk, reading but writing nothing: those that can be
+    /// written together (each one an item [`Upserter::apply`] would accept and create with
+    /// no effect on the chunk's other items; the item is kept for the fallback), those
+    /// answered by reading alone (what `apply` would answer without writing), and the
+    /// others, for `apply` one by one. The default leaves every item to `apply`.
     fn sort_out(
         &mut self,
         txn: &DatabaseTransaction,
         items: Vec<(usize, Self::Item)>,
-    ) -> impl std::future::Future<
-        Output = Result<(
-            Vec<(usize, Self::Item, Self::Ready)>,
-            Vec<(usize, Self::Item)>,
-        )>,
-    > {
+    ) -> impl std::future::Future<Output = Result<Sorted<Self::Item, Self::Ready>>> {
         let _ = txn;
-        async move { Ok((Vec::new(), items)) }
+        async move {
+            Ok(Sorted {
+                ready: Vec::new(),
+                answered: Vec::new(),
+                rest: items,
+            })
+        }
     }
 
     /// Writes items sorted out as ready, all or nothing, in their order: what `apply` of
@@ -153,6 +153,16 @@ pub trait Upserter {
         let _ = (txn, ready);
         async { Ok(Vec::new()) }
     }
+}
+
+/// What [`Upserter::sort_out`] made of a chunk's items, each with its index in the batch.
+pub struct Sorted<I, R> {
+    /// To write together: the item (kept for the fallback) and what is ready of it.
+    pub ready: Vec<(usize, I, R)>,
+    /// Answered by reading alone (a stored item sent again unchanged).
+    pub answered: Vec<(usize, Applied)>,
+    /// For [`Upserter::apply`], one by one.
+    pub rest: Vec<(usize, I)>,
 }
 
 /// An item read from a request or a file: the item, or why it could not be read.
@@ -207,8 +217,9 @@ fn error_result(index: usize, key: Option<String>, err: &ApiError, key_field: &s
 /// database failure stops the batch with an error; items of earlier chunks stay written,
 /// and sending the batch again finishes it (they answer `unchanged`).
 ///
-/// In each chunk the items the upserter sorts out as ready (new assessments) are written
-/// together in one savepoint, with a few statements for all of them; only when that fails
+/// In each chunk the items the upserter can answer by reading alone (stored assessments
+/// sent again unchanged) are answered without a savepoint each, and those it sorts out as
+/// ready (new assessments) are written together in one savepoint, with a few statements for all of them; only when that fails
 /// (another writer created one of them meanwhile) are they written one by one like the
 /// others, so every item still gets its own answer. A dry run writes every item alone.
 /// In the change feed and the audit trail a chunk's new items then come before its other
@@ -238,7 +249,14 @@ pub async fn run<U: Upserter>(
                     Err(errors) => one_by_one.push((index, Err(errors))),
                 }
             }
-            let (ready, rest) = upserter.sort_out(&txn, good).await?;
+            let Sorted {
+                ready,
+                answered,
+                rest,
+            } = upserter.sort_out(&txn, good).await?;
+            for (index, applied) in answered {
+                decided.insert(index, applied_result(index, applied));
+            }
             one_by_one.extend(rest.into_iter().map(|(i, item)| (i, Ok(item))));
             if !ready.is_empty() {
                 let count = ready.len();
