@@ -78,6 +78,24 @@ where
     Ok(request.page_of(items, total))
 }
 
+/// [`fetch_page`] of a query that selects into another type than the entity's model (a
+/// partial model: fewer columns to read and decode).
+pub async fn fetch_page_of<C, S>(
+    db: &C,
+    selector: sea_orm::Selector<S>,
+    request: PageRequest,
+) -> Result<Page<S::Item>, DbErr>
+where
+    C: ConnectionTrait,
+    S: sea_orm::SelectorTrait + Send + Sync,
+    S::Item: Sync,
+{
+    let paginator = selector.paginate(db, request.per_page);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(request.page - 1).await?;
+    Ok(request.page_of(items, total))
+}
+
 /// A conditional write (filtered on the row's id and the `row_version` the caller read) that
 /// touched no row: the row changed since it was read, 412.
 pub fn ensure_matched(rows_affected: u64, what: &str) -> Result<(), ApiError> {

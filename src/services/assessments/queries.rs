@@ -2,7 +2,7 @@
 use super::*;
 
 pub fn summary_of(m: &assessment::Model) -> AssessmentSummary {
-    AssessmentSummary {
+    SummaryRow {
         id: m.id,
         unit_code: m.unit_code.clone(),
         unit_level: m.unit_level,
@@ -13,10 +13,13 @@ pub fn summary_of(m: &assessment::Model) -> AssessmentSummary {
         year: m.year,
         kind: m.kind,
         status: m.status,
-        summary: Summary::new(m.met_count, m.unknown_count.unwrap_or(0), m.total_count),
+        met_count: m.met_count,
+        unknown_count: m.unknown_count,
+        total_count: m.total_count,
         created_by: m.created_by.clone(),
         updated_at: m.updated_at,
     }
+    .into_summary()
 }
 
 pub async fn reload<C: ConnectionTrait>(db: &C, id: i32) -> Result<assessment::Model> {
@@ -111,6 +114,54 @@ pub async fn list<C: ConnectionTrait>(
         q = q.filter(A::Kind.eq(k));
     }
     let q = q.order_by_desc(A::AssessedOn).order_by_desc(A::Id);
-    let rows = crate::services::fetch_page(db, q, request).await?;
-    Ok(rows.map(|m| summary_of(&m)))
+    let rows =
+        crate::services::fetch_page_of(db, q.into_partial_model::<SummaryRow>(), request).await?;
+    Ok(rows.map(SummaryRow::into_summary))
+}
+
+/// The columns of an assessment its summary shows, which the list reads instead of whole
+/// rows: decoding the 25 columns of each row, each looked up by name, took 22 % of a list
+/// page's CPU (perf, `GET /assessments?province=42` on PostgreSQL).
+#[derive(Debug, sea_orm::DerivePartialModel)]
+#[sea_orm(entity = "Assessments")]
+struct SummaryRow {
+    id: i32,
+    unit_code: String,
+    unit_level: entity::enums::Level,
+    province_code: Option<String>,
+    district_code: Option<String>,
+    criteria_version_id: i32,
+    assessed_on: chrono::NaiveDate,
+    year: i32,
+    kind: Kind,
+    status: Status,
+    met_count: i32,
+    unknown_count: Option<i32>,
+    total_count: i32,
+    created_by: String,
+    updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl SummaryRow {
+    fn into_summary(self) -> AssessmentSummary {
+        AssessmentSummary {
+            id: self.id,
+            unit_code: self.unit_code,
+            unit_level: self.unit_level,
+            province_code: self.province_code,
+            district_code: self.district_code,
+            criteria_version_id: self.criteria_version_id,
+            assessed_on: self.assessed_on,
+            year: self.year,
+            kind: self.kind,
+            status: self.status,
+            summary: Summary::new(
+                self.met_count,
+                self.unknown_count.unwrap_or(0),
+                self.total_count,
+            ),
+            created_by: self.created_by,
+            updated_at: self.updated_at,
+        }
+    }
 }
