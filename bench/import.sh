@@ -66,22 +66,23 @@ if [ "${SYNC:-1}" != 0 ]; then
 fi
 
 if [ "$BACKEND" = postgres ]; then
-  psql -q "$DATABASE_URL" -c "DROP TABLE IF EXISTS copy_floor" \
-    -c "CREATE TABLE copy_floor (LIKE assessment_values INCLUDING ALL)" \
-    -c "ALTER TABLE copy_floor DROP CONSTRAINT IF EXISTS copy_floor_assessment_id_fkey"
-  s=$(date +%s.%N)
-  psql -q "$DATABASE_URL" -c "\\copy copy_floor (assessment_id, indicator_code, value_number, value_bool, recorded_by) FROM '$WORK/copy_values.csv' WITH (FORMAT csv)"
-  e=$(date +%s.%N)
-  printf 'floor: PostgreSQL COPY of the 572,907 value rows:          %6.1f s  (%s rows)\n' "$(echo "$e - $s" | bc)" \
+  # copy_floor CONSTRAINT_SQL: seconds to \copy the value rows into a fresh table shaped like
+  # assessment_values (same columns and indexes) after CONSTRAINT_SQL altered it.
+  copy_floor() {
+    psql -q "$DATABASE_URL" -c "DROP TABLE IF EXISTS copy_floor" \
+      -c "CREATE TABLE copy_floor (LIKE assessment_values INCLUDING ALL)" -c "$1"
+    local s e
+    s=$(date +%s.%N)
+    psql -q "$DATABASE_URL" -c "\\copy copy_floor (assessment_id, indicator_code, value_number, value_bool, recorded_by) FROM '$WORK/copy_values.csv' WITH (FORMAT csv)"
+    e=$(date +%s.%N)
+    echo "$e - $s" | bc
+  }
+  t=$(copy_floor "ALTER TABLE copy_floor DROP CONSTRAINT IF EXISTS copy_floor_assessment_id_fkey")
+  printf 'floor: PostgreSQL COPY of the 572,907 value rows:          %6.1f s  (%s rows)\n' "$t" \
     "$(psql -tA "$DATABASE_URL" -c 'SELECT COUNT(*) FROM copy_floor')"
   # The same rows into a table that also has assessment_values' foreign key (every row is
   # checked against assessments, as the import's rows are): the floor for this schema.
-  psql -q "$DATABASE_URL" -c "DROP TABLE copy_floor" \
-    -c "CREATE TABLE copy_floor (LIKE assessment_values INCLUDING ALL)" \
-    -c "ALTER TABLE copy_floor ADD FOREIGN KEY (assessment_id) REFERENCES assessments (id) ON DELETE CASCADE"
-  s=$(date +%s.%N)
-  psql -q "$DATABASE_URL" -c "\\copy copy_floor (assessment_id, indicator_code, value_number, value_bool, recorded_by) FROM '$WORK/copy_values.csv' WITH (FORMAT csv)"
-  e=$(date +%s.%N)
-  printf 'floor with the foreign key to assessments:                 %6.1f s\n' "$(echo "$e - $s" | bc)"
+  t=$(copy_floor "ALTER TABLE copy_floor ADD FOREIGN KEY (assessment_id) REFERENCES assessments (id) ON DELETE CASCADE")
+  printf 'floor with the foreign key to assessments:                 %6.1f s\n' "$t"
   psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
 fi

@@ -136,12 +136,7 @@ pub async fn in_force<C: ConnectionTrait>(
     if unit.province_code.is_none() {
         return Ok(None);
     }
-    let mut found = of_communes(db, &[unit.code.as_str()]).await?;
-    Ok(in_force_among(
-        found.remove(&unit.code).unwrap_or_default(),
-        unit,
-        on,
-    ))
+    Ok(in_force_among(of_commune(db, &unit.code).await?, unit, on))
 }
 
 /// Among `designations` of the commune `unit`'s code, the one in force on `on` for the
@@ -165,9 +160,8 @@ pub async fn of_communes<C: ConnectionTrait>(
     db: &C,
     codes: &[&str],
 ) -> Result<std::collections::HashMap<String, Vec<unit_designation::Model>>> {
-    let mut by_code = std::collections::HashMap::<String, Vec<_>>::new();
     if codes.is_empty() {
-        return Ok(by_code);
+        return Ok(Default::default());
     }
     let rows = Designations::find()
         .filter(D::UnitCode.is_in(codes.iter().copied()))
@@ -175,10 +169,7 @@ pub async fn of_communes<C: ConnectionTrait>(
         .order_by_asc(D::Id)
         .all(db)
         .await?;
-    for row in rows {
-        by_code.entry(row.unit_code.clone()).or_default().push(row);
-    }
-    Ok(by_code)
+    Ok(crate::services::grouped(rows, |d| d.unit_code.clone()))
 }
 
 /// The designations of the commune `code`, oldest first.

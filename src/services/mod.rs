@@ -61,6 +61,19 @@ where
     Ok(())
 }
 
+/// `rows` under their `key`, each group in the rows' order (what a batch read for many
+/// codes at once hands to each item).
+pub fn grouped<T, K: Eq + std::hash::Hash>(
+    rows: Vec<T>,
+    key: impl Fn(&T) -> K,
+) -> std::collections::HashMap<K, Vec<T>> {
+    let mut groups = std::collections::HashMap::<K, Vec<T>>::new();
+    for row in rows {
+        groups.entry(key(&row)).or_default().push(row);
+    }
+    groups
+}
+
 /// One page of a query, with the total number of rows it matches.
 pub async fn fetch_page<C, E>(
     db: &C,

@@ -87,8 +87,7 @@ pub async fn prepare_with<C: ConnectionTrait>(
     let code = input.unit_code.as_str();
     let versions = units::find_versions(db, level, code).await?;
     let designations = if level == Level::Commune && !versions.is_empty() {
-        let mut found = crate::services::designations::of_communes(db, &[code]).await?;
-        found.remove(code).unwrap_or_default()
+        crate::services::designations::of_commune(db, code).await?
     } else {
         Vec::new()
     };
@@ -190,7 +189,8 @@ pub fn prepare_from(
 /// The natural key of an assessment: unit, criteria version, date, kind.
 pub type AssessmentKey = (String, i32, NaiveDate, Kind);
 
-fn key_of(m: &assessment::Model) -> AssessmentKey {
+/// The natural key of the stored assessment `m`.
+pub fn natural_key(m: &assessment::Model) -> AssessmentKey {
     (
         m.unit_code.clone(),
         m.criteria_version_id,
@@ -321,7 +321,7 @@ pub async fn insert_drafts<C: ConnectionTrait>(
         .on_unique("assessed_on", DUPLICATE)?;
     // `RETURNING` promises no order: each row is matched to its draft by its natural key.
     let mut by_key: HashMap<AssessmentKey, assessment::Model> =
-        inserted.into_iter().map(|m| (key_of(&m), m)).collect();
+        inserted.into_iter().map(|m| (natural_key(&m), m)).collect();
     let now = Utc::now();
     let (mut transitions, mut values, mut decisions, mut results, mut created) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());

@@ -91,6 +91,21 @@ fn key_of(item: &SyncAssessment) -> AssessmentKey {
     )
 }
 
+/// The assessment `item` creates when its key is new.
+fn new_of(item: &SyncAssessment) -> NewAssessment {
+    NewAssessment {
+        unit_code: item.unit_code.clone(),
+        criteria_version_id: item.criteria_version_id,
+        assessed_on: item.assessed_on,
+        kind: item.kind,
+    }
+}
+
+/// How results name an assessment's key: `unit/version/date/kind`.
+fn key_text((unit, version, on, kind): &AssessmentKey) -> String {
+    format!("{unit}/{version}/{on}/{}", kind.as_str())
+}
+
 fn inputs_of(item: &SyncAssessment) -> assessments::ValuesInput {
     assessments::ValuesInput {
         values: item.values.clone(),
@@ -105,17 +120,12 @@ impl Upserter for AssessmentUpserter<'_> {
     const ENTITY: &'static str = "assessment";
 
     fn key(item: &SyncAssessment) -> String {
-        format!(
-            "{}/{}/{}/{}",
-            item.unit_code,
-            item.criteria_version_id,
-            item.assessed_on,
-            item.kind.as_str()
-        )
+        key_text(&key_of(item))
     }
 
     async fn apply(&mut self, txn: &DatabaseTransaction, item: SyncAssessment) -> Result<Applied> {
         let key = Self::key(&item);
+        let new = new_of(&item);
         let inputs = assessments::ValuesInput {
             values: item.values,
             criteria_decisions: item.criteria_decisions,
@@ -161,13 +171,7 @@ impl Upserter for AssessmentUpserter<'_> {
                 key,
             });
         }
-        let input = NewAssessment {
-            unit_code: item.unit_code,
-            criteria_version_id: version_id,
-            assessed_on: item.assessed_on,
-            kind: item.kind,
-        };
-        let prepared = assessments::prepare_with(txn, input, found).await?;
+        let prepared = assessments::prepare_with(txn, new, found).await?;
         self.ensure(item.kind, &prepared.scope())?;
         let model = assessments::insert(txn, &prepared, &inputs, &self.caller.username).await?;
         Ok(Applied {
@@ -250,12 +254,6 @@ impl Upserter for AssessmentUpserter<'_> {
                 continue;
             }
             let found = self.catalog(txn, item.criteria_version_id).await?;
-            let input = NewAssessment {
-                unit_code: item.unit_code.clone(),
-                criteria_version_id: item.criteria_version_id,
-                assessed_on: item.assessed_on,
-                kind: item.kind,
-            };
             let level = found
                 .as_ref()
                 .map(|c| assessments::unit_level_for(c.set.level));
@@ -269,7 +267,7 @@ impl Upserter for AssessmentUpserter<'_> {
                 _ => None,
             };
             let prepared = match assessments::prepare_from(
-                input,
+                new_of(&item),
                 found,
                 unit_versions,
                 unit_designations.unwrap_or_default(),
@@ -313,20 +311,15 @@ impl Upserter for AssessmentUpserter<'_> {
             .map(|m| Applied {
                 status: ItemStatus::Created,
                 id: Some(m.id.into()),
-                key: format!(
-                    "{}/{}/{}/{}",
-                    m.unit_code,
-                    m.criteria_version_id,
-                    m.assessed_on,
-                    m.kind.as_str()
-                ),
+                key: key_text(&assessments::natural_key(m)),
             })
             .collect())
     }
 }
 
 impl AssessmentUpserter<'_> {
-    /// The keys among `items`' that a stored assessment has, read with one query.
+    /// The stored assessments that have the key of one of `items`, by key, read with one
+    /// query.
     async fn stored_rows(
         &self,
         txn: &DatabaseTransaction,
@@ -346,15 +339,7 @@ impl AssessmentUpserter<'_> {
             .await?;
         Ok(rows
             .into_iter()
-            .map(|m| {
-                let key = (
-                    m.unit_code.clone(),
-                    m.criteria_version_id,
-                    m.assessed_on,
-                    m.kind,
-                );
-                (key, m)
-            })
+            .map(|m| (assessments::natural_key(&m), m))
             .collect())
     }
 

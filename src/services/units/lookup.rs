@@ -54,9 +54,8 @@ pub async fn find_versions_of<C: ConnectionTrait>(
     level: Level,
     codes: &[&str],
 ) -> Result<std::collections::HashMap<String, Vec<unit::Model>>> {
-    let mut by_code = std::collections::HashMap::<String, Vec<_>>::new();
     if codes.is_empty() {
-        return Ok(by_code);
+        return Ok(Default::default());
     }
     let rows = Units::find()
         .filter(Column::Level.eq(level))
@@ -65,10 +64,7 @@ pub async fn find_versions_of<C: ConnectionTrait>(
         .order_by_asc(Column::Id)
         .all(db)
         .await?;
-    for row in rows {
-        by_code.entry(row.code.clone()).or_default().push(row);
-    }
-    Ok(by_code)
+    Ok(crate::services::grouped(rows, |u| u.code.clone()))
 }
 
 /// Of `versions` of one code (oldest first), the one valid on `on`, or (no date) the one
