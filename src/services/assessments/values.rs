@@ -3,10 +3,7 @@
 use super::*;
 use crate::error::ErrorCode;
 
-pub(super) async fn load_inputs<C: ConnectionTrait>(
-    db: &C,
-    id: i32,
-) -> Result<(HashMap<String, Value>, Vec<criterion_decision::Model>)> {
+pub(super) async fn load_inputs<C: ConnectionTrait>(db: &C, id: i32) -> Result<StoredInputs> {
     Ok(load_inputs_of(db, &[id])
         .await?
         .remove(&id)
